@@ -1,0 +1,549 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The symbol map: a name hash over every symbol of the target kernel, with
+ * each symbol's sympos computed as it is added, so that resolution never
+ * scans.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "symmap.h"
+#include "util.h"
+
+/* All symbols of one name, across objects. */
+struct name_entry {
+	uint64_t hash;
+	struct map_symbol *head, *tail;
+	const struct map_object *pos_obj;	/* the object pos_count counts in */
+	unsigned int pos_count;
+};
+
+/* Memory that lives as long as the map: strings and symbols. */
+struct arena_chunk {
+	struct arena_chunk *next;
+	size_t used, size;
+	char data[];
+};
+
+struct symmap {
+	struct map_object **objs;
+	size_t nr_objs, alloc_objs;
+	size_t nr_syms;
+
+	struct name_entry *names;	/* names[0] unused: 0 means empty slot */
+	size_t nr_names, alloc_names;
+	uint32_t *table;		/* open addressing, indices into names */
+	size_t table_size;		/* power of two */
+
+	struct arena_chunk *arena;
+};
+
+#define ARENA_CHUNK (1 << 20)
+
+static void *arena_alloc(struct symmap *map, size_t size)
+{
+	struct arena_chunk *c = map->arena;
+	void *p;
+
+	size = (size + 7) & ~(size_t)7;
+	if (!c || c->size - c->used < size) {
+		size_t want = size > ARENA_CHUNK ? size : ARENA_CHUNK;
+
+		c = xmalloc(sizeof(*c) + want);
+		c->size = want;
+		c->used = 0;
+		c->next = map->arena;
+		map->arena = c;
+	}
+	p = c->data + c->used;
+	c->used += size;
+	return p;
+}
+
+static const char *arena_strndup(struct symmap *map, const char *s, size_t len)
+{
+	char *p = arena_alloc(map, len + 1);
+
+	memcpy(p, s, len);
+	p[len] = '\0';
+	return p;
+}
+
+struct symmap *symmap_new(void)
+{
+	struct symmap *map = xcalloc(1, sizeof(*map));
+
+	map->table_size = 1 << 16;
+	map->table = xcalloc(map->table_size, sizeof(*map->table));
+	map->nr_names = 1;
+	grow_array(&map->names, &map->alloc_names, 1, sizeof(*map->names));
+	return map;
+}
+
+void symmap_free(struct symmap *map)
+{
+	struct arena_chunk *c, *next;
+	size_t i;
+
+	if (!map)
+		return;
+	for (i = 0; i < map->nr_objs; i++)
+		free(map->objs[i]->syms);
+	for (c = map->arena; c; c = next) {
+		next = c->next;
+		free(c);
+	}
+	free(map->objs);
+	free(map->names);
+	free(map->table);
+	free(map);
+}
+
+static void rehash(struct symmap *map)
+{
+	size_t size = map->table_size * 2, i, mask = size - 1;
+	uint32_t *table = xcalloc(size, sizeof(*table));
+
+	for (i = 1; i < map->nr_names; i++) {
+		size_t slot = map->names[i].hash & mask;
+
+		while (table[slot])
+			slot = (slot + 1) & mask;
+		table[slot] = i;
+	}
+	free(map->table);
+	map->table = table;
+	map->table_size = size;
+}
+
+/* The slot holding name, or the empty slot where it would go. */
+static size_t find_slot(const struct symmap *map, const char *name, size_t len, uint64_t hash)
+{
+	size_t mask = map->table_size - 1, slot = hash & mask;
+	uint32_t idx;
+
+	while ((idx = map->table[slot])) {
+		const struct name_entry *e = &map->names[idx];
+
+		if (e->hash == hash && !strncmp(e->head->name, name, len) &&
+		    !e->head->name[len])
+			break;
+		slot = (slot + 1) & mask;
+	}
+	return slot;
+}
+
+static struct name_entry *name_entry(struct symmap *map, const char *name, size_t len)
+{
+	uint64_t hash = hash_mem(name, len);
+	size_t slot = find_slot(map, name, len, hash);
+	struct name_entry *e;
+
+	if (map->table[slot])
+		return &map->names[map->table[slot]];
+
+	if ((map->nr_names + 1) * 2 > map->table_size) {
+		rehash(map);
+		slot = find_slot(map, name, len, hash);
+	}
+	grow_array(&map->names, &map->alloc_names, map->nr_names + 1, sizeof(*map->names));
+	e = &map->names[map->nr_names];
+	memset(e, 0, sizeof(*e));
+	e->hash = hash;
+	map->table[slot] = map->nr_names++;
+	return e;
+}
+
+struct map_symbol *symmap_lookup(const struct symmap *map, const char *name)
+{
+	size_t slot = find_slot(map, name, strlen(name), hash_str(name));
+
+	return map->table[slot] ? map->names[map->table[slot]].head : NULL;
+}
+
+unsigned int symmap_count_in(const struct map_symbol *first, const struct map_object *obj)
+{
+	unsigned int n = 0;
+
+	for (; first; first = first->next)
+		if (first->obj == obj && !(first->flags & MAP_INIT))
+			n++;
+	return n;
+}
+
+bool symmap_valid_objname(const char *name)
+{
+	size_t len = strlen(name);
+
+	return len && len <= MAP_OBJNAME_MAX && !strpbrk(name, ".-,/ \t\n");
+}
+
+struct map_object *symmap_find_object(const struct symmap *map, const char *name)
+{
+	size_t i;
+
+	/* A few thousand objects at most, looked up once per object header. */
+	for (i = 0; i < map->nr_objs; i++)
+		if (!strcmp(map->objs[i]->name, name))
+			return map->objs[i];
+	return NULL;
+}
+
+struct map_object *symmap_add_object(struct symmap *map, const char *name)
+{
+	struct map_object *obj;
+
+	if (!symmap_valid_objname(name) || symmap_find_object(map, name))
+		return NULL;
+	obj = arena_alloc(map, sizeof(*obj));
+	memset(obj, 0, sizeof(*obj));
+	obj->name = arena_strndup(map, name, strlen(name));
+	obj->index = map->nr_objs;
+	grow_array(&map->objs, &map->alloc_objs, map->nr_objs + 1, sizeof(*map->objs));
+	map->objs[map->nr_objs++] = obj;
+	return obj;
+}
+
+static struct map_symbol *add_symbol(struct symmap *map, struct map_object *obj,
+				     const char *name, size_t len, char type,
+				     uint64_t addr, unsigned int flags)
+{
+	struct name_entry *e = name_entry(map, name, len);
+	struct map_symbol *sym = arena_alloc(map, sizeof(*sym));
+
+	sym->name = e->head ? e->head->name : arena_strndup(map, name, len);
+	sym->obj = obj;
+	sym->addr = addr;
+	sym->next = NULL;
+	sym->flags = flags;
+	sym->type = type;
+	sym->pos = 0;
+	if (!(flags & MAP_INIT)) {
+		if (e->pos_obj != obj) {
+			e->pos_obj = obj;
+			e->pos_count = 0;
+		}
+		sym->pos = ++e->pos_count;
+	}
+	if (e->tail)
+		e->tail->next = sym;
+	else
+		e->head = sym;
+	e->tail = sym;
+
+	grow_array(&obj->syms, &obj->alloc_syms, obj->nr_syms + 1, sizeof(*obj->syms));
+	obj->syms[obj->nr_syms++] = sym;
+	map->nr_syms++;
+	return sym;
+}
+
+/*
+ * Symbols of one object must be added together: sympos counts within the
+ * run of an object, so interleaving objects would restart the count.
+ */
+struct map_symbol *symmap_add(struct symmap *map, struct map_object *obj, const char *name,
+			      char type, uint64_t addr, unsigned int flags)
+{
+	return add_symbol(map, obj, name, strlen(name), type, addr, flags);
+}
+
+size_t symmap_nr_objects(const struct symmap *map)
+{
+	return map->nr_objs;
+}
+
+struct map_object *symmap_object(const struct symmap *map, size_t i)
+{
+	return i < map->nr_objs ? map->objs[i] : NULL;
+}
+
+size_t symmap_nr_symbols(const struct symmap *map)
+{
+	return map->nr_syms;
+}
+
+/* Parsing ------------------------------------------------------------------ */
+
+struct line_reader {
+	const char *path;
+	const char *p, *end;
+	const char *line;
+	size_t len;
+	unsigned long lineno;
+};
+
+static bool next_line(struct line_reader *lr)
+{
+	const char *nl;
+
+	if (lr->p >= lr->end)
+		return false;
+	nl = memchr(lr->p, '\n', lr->end - lr->p);
+	lr->line = lr->p;
+	lr->len = (nl ? nl : lr->end) - lr->p;
+	lr->p = nl ? nl + 1 : lr->end;
+	lr->lineno++;
+	return true;
+}
+
+static int parse_error(const struct line_reader *lr, const char *what)
+{
+	error("%s:%lu: %s", lr->path, lr->lineno, what);
+	return -1;
+}
+
+static bool parse_hex(const char *s, size_t len, uint64_t *val)
+{
+	uint64_t v = 0;
+	size_t i;
+
+	if (!len || len > 16)
+		return false;
+	for (i = 0; i < len; i++) {
+		char c = s[i];
+		unsigned int d;
+
+		if (c >= '0' && c <= '9')
+			d = c - '0';
+		else if (c >= 'a' && c <= 'f')
+			d = c - 'a' + 10;
+		else if (c >= 'A' && c <= 'F')
+			d = c - 'A' + 10;
+		else
+			return false;
+		v = v << 4 | d;
+	}
+	*val = v;
+	return true;
+}
+
+/* Split the current line into at most max space-separated fields. */
+static int split_fields(const struct line_reader *lr, const char **f, size_t *flen, int max)
+{
+	const char *p = lr->line, *end = lr->line + lr->len;
+	int n = 0;
+
+	while (p < end) {
+		while (p < end && (*p == ' ' || *p == '\t'))
+			p++;
+		if (p >= end)
+			break;
+		if (n == max)
+			return -1;
+		f[n] = p;
+		while (p < end && *p != ' ' && *p != '\t')
+			p++;
+		flen[n] = p - f[n];
+		n++;
+	}
+	return n;
+}
+
+static int parse_flags(const struct line_reader *lr, const char *s, size_t len,
+		       unsigned int *flags)
+{
+	size_t i;
+
+	*flags = 0;
+	for (i = 0; i < len; i++) {
+		if (s[i] == 'x')
+			*flags |= MAP_EXPORTED;
+		else if (s[i] == 'i')
+			*flags |= MAP_INIT;
+		else
+			return parse_error(lr, "unknown symbol flag (expected 'x' or 'i')");
+	}
+	return 0;
+}
+
+static int start_object(struct symmap *map, const struct line_reader *lr,
+			const char *name, size_t len, struct map_object **obj)
+{
+	char buf[MAP_OBJNAME_MAX + 2];
+
+	if (!len || len > MAP_OBJNAME_MAX)
+		return parse_error(lr, "object name is empty or longer than 55 characters");
+	memcpy(buf, name, len);
+	buf[len] = '\0';
+	if (symmap_find_object(map, buf)) {
+		error("%s:%lu: object '%s' appears twice", lr->path, lr->lineno, buf);
+		return -1;
+	}
+	*obj = symmap_add_object(map, buf);
+	if (!*obj) {
+		error("%s:%lu: invalid object name '%s' (use the module's runtime name: "
+		      "'_' for '-', no '.ko')", lr->path, lr->lineno, buf);
+		return -1;
+	}
+	return 0;
+}
+
+static bool valid_name(const char *s, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if ((unsigned char)s[i] < 0x21 || (unsigned char)s[i] == 0x7f)
+			return false;
+	return len > 0 && len < 512;
+}
+
+static int parse_ours(struct symmap *map, struct line_reader *lr)
+{
+	struct map_object *obj = NULL;
+
+	while (next_line(lr)) {
+		const char *f[4];
+		size_t flen[4];
+		unsigned int flags = 0;
+		uint64_t addr;
+		int n;
+
+		if (!lr->len || lr->line[0] == '#')
+			continue;
+		n = split_fields(lr, f, flen, 4);
+		if (n == 0)
+			continue;
+		if (n == 2 && flen[0] == 6 && !memcmp(f[0], "object", 6)) {
+			if (start_object(map, lr, f[1], flen[1], &obj))
+				return -1;
+			continue;
+		}
+		if (n < 3)
+			return parse_error(lr, "expected 'ADDRESS TYPE NAME [FLAGS]' or 'object NAME'");
+		if (!obj)
+			return parse_error(lr, "symbol before the first 'object' line");
+		if (!parse_hex(f[0], flen[0], &addr))
+			return parse_error(lr, "invalid address (expected up to 16 hex digits)");
+		if (flen[1] != 1 || !(isalpha((unsigned char)f[1][0]) || f[1][0] == '?'))
+			return parse_error(lr, "invalid symbol type (expected one letter or '?')");
+		if (!valid_name(f[2], flen[2]))
+			return parse_error(lr, "invalid symbol name");
+		if (n == 4 && parse_flags(lr, f[3], flen[3], &flags))
+			return -1;
+		add_symbol(map, obj, f[2], flen[2], f[1][0], addr, flags);
+	}
+	return 0;
+}
+
+/* Upstream marks an export by listing __ksymtab_<name> beside <name>. */
+static void mark_upstream_exports(struct symmap *map)
+{
+	size_t i, j;
+
+	for (i = 0; i < map->nr_objs; i++) {
+		struct map_object *obj = map->objs[i];
+
+		for (j = 0; j < obj->nr_syms; j++) {
+			struct map_symbol *s;
+
+			if (!str_starts_with(obj->syms[j]->name, "__ksymtab_"))
+				continue;
+			s = symmap_lookup(map, obj->syms[j]->name + strlen("__ksymtab_"));
+			for (; s; s = s->next)
+				if (s->obj == obj)
+					s->flags |= MAP_EXPORTED;
+		}
+	}
+}
+
+static int parse_upstream(struct symmap *map, struct line_reader *lr)
+{
+	struct map_object *obj = NULL;
+
+	while (next_line(lr)) {
+		if (!lr->len)
+			continue;
+		if (lr->line[0] == '*') {
+			if (start_object(map, lr, lr->line + 1, lr->len - 1, &obj))
+				return -1;
+			continue;
+		}
+		if (!obj)
+			return parse_error(lr, "symbol before the first '*object' line");
+		if (!valid_name(lr->line, lr->len))
+			return parse_error(lr, "invalid symbol name");
+		add_symbol(map, obj, lr->line, lr->len, '?', 0, 0);
+	}
+	mark_upstream_exports(map);
+	return 0;
+}
+
+int symmap_load(struct symmap *map, const char *path)
+{
+	struct mapped_file mf;
+	struct line_reader lr = { .path = path };
+	int ret;
+
+	if (map_file(&mf, path))
+		return -1;
+	lr.p = mf.data;
+	lr.end = mf.data + mf.size;
+	if (memchr(mf.data, '\0', mf.size)) {
+		error("%s: not a symbol map (contains NUL bytes)", path);
+		unmap_file(&mf);
+		return -1;
+	}
+	if (!next_line(&lr)) {
+		error("%s: empty file, not a symbol map", path);
+		ret = -1;
+	} else if (lr.len == strlen(MAP_MAGIC) && !memcmp(lr.line, MAP_MAGIC, lr.len)) {
+		ret = parse_ours(map, &lr);
+	} else if (lr.len == strlen(MAP_UPSTREAM_MAGIC) &&
+		   !memcmp(lr.line, MAP_UPSTREAM_MAGIC, lr.len)) {
+		ret = parse_upstream(map, &lr);
+	} else {
+		error("%s:1: not a symbol map: the first line must be '%s' (or upstream's '%s')",
+		      path, MAP_MAGIC, MAP_UPSTREAM_MAGIC);
+		ret = -1;
+	}
+	if (!ret && !map->nr_syms) {
+		error("%s: the symbol map has no symbols", path);
+		ret = -1;
+	}
+	unmap_file(&mf);
+	return ret;
+}
+
+static int write_map(const struct symmap *map, FILE *f)
+{
+	size_t i, j;
+
+	fprintf(f, "%s\n", MAP_MAGIC);
+	for (i = 0; i < map->nr_objs; i++) {
+		const struct map_object *obj = map->objs[i];
+
+		fprintf(f, "object %s\n", obj->name);
+		for (j = 0; j < obj->nr_syms; j++) {
+			const struct map_symbol *s = obj->syms[j];
+
+			fprintf(f, "%016llx %c %s%s%s%s\n", (unsigned long long)s->addr, s->type,
+				s->name, s->flags ? " " : "",
+				s->flags & MAP_EXPORTED ? "x" : "", s->flags & MAP_INIT ? "i" : "");
+		}
+	}
+	return ferror(f) ? -1 : 0;
+}
+
+int symmap_write(const struct symmap *map, const char *path)
+{
+	struct atomic_file af;
+	FILE *f;
+
+	if (!map->nr_syms) {
+		error("%s: refusing to write an empty symbol map", path);
+		return -1;
+	}
+	if (atomic_file_open(&af, path, 0666))
+		return -1;
+	f = fdopen(dup(af.fd), "w");
+	if (!f || write_map(map, f) | fclose(f)) {
+		error("%s: write failed", path);
+		atomic_file_abort(&af);
+		return -1;
+	}
+	return atomic_file_commit(&af);
+}

@@ -1,0 +1,345 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Messages, allocation, hashing, and whole-or-nothing output files.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "util.h"
+
+const char *progname = "klp";
+int verbose;
+static unsigned int nr_warnings;
+
+static void vmessage(const char *kind, const char *fmt, va_list ap)
+{
+	fprintf(stderr, "%s: %s", progname, kind);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
+void error(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vmessage("error: ", fmt, ap);
+	va_end(ap);
+}
+
+void warn(const char *fmt, ...)
+{
+	va_list ap;
+
+	nr_warnings++;
+	va_start(ap, fmt);
+	vmessage("warning: ", fmt, ap);
+	va_end(ap);
+}
+
+void info(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!verbose)
+		return;
+	va_start(ap, fmt);
+	vmessage("", fmt, ap);
+	va_end(ap);
+}
+
+unsigned int warning_count(void)
+{
+	return nr_warnings;
+}
+
+static void *check_alloc(void *p)
+{
+	if (!p) {
+		fprintf(stderr, "%s: error: out of memory\n", progname);
+		exit(2);
+	}
+	return p;
+}
+
+void *xmalloc(size_t size)
+{
+	return check_alloc(malloc(size ? size : 1));
+}
+
+void *xcalloc(size_t nmemb, size_t size)
+{
+	return check_alloc(calloc(nmemb ? nmemb : 1, size ? size : 1));
+}
+
+void *xrealloc(void *ptr, size_t size)
+{
+	return check_alloc(realloc(ptr, size ? size : 1));
+}
+
+char *xstrdup(const char *s)
+{
+	return check_alloc(strdup(s));
+}
+
+char *xasprintf(const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+	int ret;
+
+	va_start(ap, fmt);
+	ret = vasprintf(&s, fmt, ap);
+	va_end(ap);
+	if (ret < 0)
+		check_alloc(NULL);
+	return s;
+}
+
+void grow_array(void *array, size_t *alloc, size_t want, size_t elem_size)
+{
+	void **p = array;
+	size_t n = *alloc ? *alloc : 16;
+
+	if (want <= *alloc)
+		return;
+	while (n < want)
+		n *= 2;
+	if (n > SIZE_MAX / elem_size)
+		check_alloc(NULL);
+	*p = xrealloc(*p, n * elem_size);
+	*alloc = n;
+}
+
+/* FNV-1a: short kernel symbol names, no adversary worth a keyed hash. */
+uint64_t hash_mem(const void *s, size_t len)
+{
+	const unsigned char *p = s;
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	while (len--) {
+		h ^= *p++;
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
+uint64_t hash_str(const char *s)
+{
+	return hash_mem(s, strlen(s));
+}
+
+bool str_starts_with(const char *s, const char *prefix)
+{
+	return !strncmp(s, prefix, strlen(prefix));
+}
+
+bool str_ends_with(const char *s, const char *suffix)
+{
+	size_t ls = strlen(s), lx = strlen(suffix);
+
+	return ls >= lx && !strcmp(s + ls - lx, suffix);
+}
+
+void strbuf_add(struct strbuf *sb, const void *data, size_t len)
+{
+	grow_array(&sb->buf, &sb->alloc, sb->len + len + 1, 1);
+	memcpy(sb->buf + sb->len, data, len);
+	sb->len += len;
+	sb->buf[sb->len] = '\0';
+}
+
+void strbuf_addf(struct strbuf *sb, const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+	int n;
+
+	va_start(ap, fmt);
+	n = vasprintf(&s, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		check_alloc(NULL);
+	strbuf_add(sb, s, n);
+	free(s);
+}
+
+void strbuf_release(struct strbuf *sb)
+{
+	free(sb->buf);
+	memset(sb, 0, sizeof(*sb));
+}
+
+int atomic_file_open(struct atomic_file *af, const char *path, unsigned int mode)
+{
+	char *dup = xstrdup(path);
+	char *base = xstrdup(basename(dup));
+
+	strcpy(dup, path);
+	af->path = xstrdup(path);
+	af->tmp_path = xasprintf("%s/.%s.tmpXXXXXX", dirname(dup), base);
+	free(dup);
+	free(base);
+
+	af->fd = mkstemp(af->tmp_path);
+	if (af->fd < 0) {
+		error("%s: cannot create a temporary file: %s", path, strerror(errno));
+		free(af->path);
+		free(af->tmp_path);
+		af->path = af->tmp_path = NULL;
+		return -1;
+	}
+	if (fchmod(af->fd, mode & ~(mode_t)umask(umask(0))) < 0) {
+		error("%s: %s", af->tmp_path, strerror(errno));
+		atomic_file_abort(af);
+		return -1;
+	}
+	return 0;
+}
+
+static void sync_parent_dir(const char *path)
+{
+	char *dup = xstrdup(path);
+	int fd = open(dirname(dup), O_RDONLY | O_DIRECTORY);
+
+	/* Best effort: the rename is durable once the directory is. */
+	if (fd >= 0) {
+		fsync(fd);
+		close(fd);
+	}
+	free(dup);
+}
+
+int atomic_file_commit(struct atomic_file *af)
+{
+	int ret = 0;
+
+	if (fsync(af->fd) < 0) {
+		error("%s: fsync: %s", af->tmp_path, strerror(errno));
+		ret = -1;
+	}
+	if (close(af->fd) < 0 && !ret) {
+		error("%s: close: %s", af->tmp_path, strerror(errno));
+		ret = -1;
+	}
+	af->fd = -1;
+	if (!ret && rename(af->tmp_path, af->path) < 0) {
+		error("%s: cannot rename %s into place: %s", af->path, af->tmp_path,
+		      strerror(errno));
+		ret = -1;
+	}
+	if (ret)
+		unlink(af->tmp_path);
+	else
+		sync_parent_dir(af->path);
+	free(af->path);
+	free(af->tmp_path);
+	af->path = af->tmp_path = NULL;
+	return ret;
+}
+
+void atomic_file_abort(struct atomic_file *af)
+{
+	if (!af->tmp_path)
+		return;
+	if (af->fd >= 0)
+		close(af->fd);
+	unlink(af->tmp_path);
+	free(af->path);
+	free(af->tmp_path);
+	af->path = af->tmp_path = NULL;
+	af->fd = -1;
+}
+
+static int read_stream(struct mapped_file *mf, int fd)
+{
+	size_t alloc = 0;
+	ssize_t n;
+
+	mf->data = NULL;
+	mf->size = 0;
+	for (;;) {
+		grow_array(&mf->data, &alloc, mf->size + 65536 + 1, 1);
+		n = read(fd, mf->data + mf->size, alloc - mf->size - 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			error("%s: read: %s", mf->path, strerror(errno));
+			free(mf->data);
+			mf->data = NULL;
+			return -1;
+		}
+		if (n == 0)
+			break;
+		mf->size += n;
+	}
+	mf->data[mf->size] = '\0';
+	return 0;
+}
+
+int map_file(struct mapped_file *mf, const char *path)
+{
+	struct stat st;
+	int fd, ret = 0;
+
+	memset(mf, 0, sizeof(*mf));
+	mf->path = path;
+	fd = open(path, O_RDONLY);
+	if (fd < 0) {
+		error("%s: cannot open: %s", path, strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) < 0) {
+		error("%s: %s", path, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		error("%s: is a directory", path);
+		close(fd);
+		return -1;
+	}
+	/* /proc files report size 0 and cannot be mapped: read them instead. */
+	if (S_ISREG(st.st_mode) && st.st_size > 0) {
+		mf->size = st.st_size;
+		mf->data = mmap(NULL, mf->size, PROT_READ, MAP_PRIVATE, fd, 0);
+		if (mf->data == MAP_FAILED) {
+			error("%s: mmap: %s", path, strerror(errno));
+			mf->data = NULL;
+			ret = -1;
+		} else {
+			mf->mapped = true;
+		}
+	} else {
+		ret = read_stream(mf, fd);
+	}
+	close(fd);
+	return ret;
+}
+
+void unmap_file(struct mapped_file *mf)
+{
+	if (mf->mapped)
+		munmap(mf->data, mf->size);
+	else
+		free(mf->data);
+	mf->data = NULL;
+	mf->size = 0;
+}
+
+char *module_runtime_name(const char *name)
+{
+	char *s = xstrdup(name), *p;
+
+	for (p = s; *p; p++)
+		if (*p == '-')
+			*p = '_';
+	return s;
+}

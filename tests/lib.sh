@@ -1,0 +1,107 @@
+# SPDX-License-Identifier: GPL-2.0-only
+# TAP helpers shared by the tests. Source it; then call the assertions and
+# end with done_testing.
+set -u
+
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+KLP_BIN=${KLP_BIN:-$TOP/build}
+export PATH="$KLP_BIN:$PATH"
+# Sanitizer builds: any report is a failure, leaks included.
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0:exitcode=99}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1:exitcode=99}
+
+T=$(mktemp -d "${TMPDIR:-/tmp}/klp-test.XXXXXX")
+trap 'rm -rf "$T"' EXIT
+
+_tap_n=0
+_tap_failed=0
+
+pass() {
+	_tap_n=$((_tap_n + 1))
+	echo "ok $_tap_n - $1"
+}
+
+fail() {
+	_tap_n=$((_tap_n + 1))
+	_tap_failed=$((_tap_failed + 1))
+	echo "not ok $_tap_n - $1"
+	shift
+	local line
+	for line in "$@"; do
+		printf '%s\n' "$line" | sed 's/^/#   /'
+	done
+}
+
+diag() {
+	printf '%s\n' "$*" | sed 's/^/# /'
+}
+
+# ok DESC CMD...: passes when CMD exits 0.
+ok() {
+	local desc=$1 out
+	shift
+	if out=$("$@" 2>&1); then
+		pass "$desc"
+	else
+		fail "$desc" "command failed: $*" "$out"
+	fi
+}
+
+# nok DESC CMD...: passes when CMD exits non-zero (but was not killed by a signal
+# or a sanitizer, which exit 99 or >= 128).
+nok() {
+	local desc=$1 out rc
+	shift
+	out=$("$@" 2>&1)
+	rc=$?
+	if [ "$rc" -ne 0 ] && [ "$rc" -ne 99 ] && [ "$rc" -lt 128 ]; then
+		pass "$desc"
+	else
+		fail "$desc" "expected a clean failure, got exit $rc: $*" "$out"
+	fi
+}
+
+is() {
+	if [ "$1" = "$2" ]; then
+		pass "$3"
+	else
+		fail "$3" "got:      '$1'" "expected: '$2'"
+	fi
+}
+
+# like GOT REGEX DESC (grep -E)
+like() {
+	if printf '%s\n' "$1" | grep -qE -- "$2"; then
+		pass "$3"
+	else
+		fail "$3" "'$1'" "does not match /$2/"
+	fi
+}
+
+unlike() {
+	if printf '%s\n' "$1" | grep -qE -- "$2"; then
+		fail "$3" "'$1'" "matches /$2/"
+	else
+		pass "$3"
+	fi
+}
+
+skip_all() {
+	echo "1..0 # SKIP $*"
+	exit 0
+}
+
+done_testing() {
+	echo "1..$_tap_n"
+	[ "$_tap_failed" -eq 0 ]
+	exit $?
+}
+
+# cc_obj OUT.o C-SOURCE [CFLAGS...]: compile a fixture from a string.
+cc_obj() {
+	local out=$1 src=$2
+	shift 2
+	printf '%s\n' "$src" > "${out%.o}.c"
+	gcc -c -O2 -fno-pic -mcmodel=kernel -fno-asynchronous-unwind-tables \
+		-ffunction-sections -I"$TOP/tests/include" "$@" -o "$out" "${out%.o}.c"
+}
