@@ -67,6 +67,14 @@ size_t symmap_nr_objects(const struct symmap *map);
 struct map_object *symmap_object(const struct symmap *map, size_t i);
 size_t symmap_nr_symbols(const struct symmap *map);
 
+/*
+ * Print every symbol called name, numbered as sympos counts, each with the
+ * annotation line a patch author pastes. Returns the number printed.
+ */
+struct _IO_FILE;
+unsigned int symmap_print_candidates(struct _IO_FILE *f, const struct map_symbol *first,
+				     const char *indent);
+
 /* Is the symbol a function, by its nm letter? */
 static inline bool map_symbol_is_func(const struct map_symbol *s)
 {
