@@ -8,6 +8,7 @@
  */
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -71,8 +72,7 @@ size_t symmap_nr_symbols(const struct symmap *map);
  * Print every symbol called name, numbered as sympos counts, each with the
  * annotation line a patch author pastes. Returns the number printed.
  */
-struct _IO_FILE;
-unsigned int symmap_print_candidates(struct _IO_FILE *f, const struct map_symbol *first,
+unsigned int symmap_print_candidates(FILE *f, const struct map_symbol *first,
 				     const char *indent);
 
 /* Is the symbol a function, by its nm letter? */
