@@ -103,5 +103,5 @@ cc_obj() {
 	shift 2
 	printf '%s\n' "$src" > "${out%.o}.c"
 	gcc -c -O2 -fno-pic -mcmodel=kernel -fno-asynchronous-unwind-tables \
-		-ffunction-sections -I"$TOP/tests/include" "$@" -o "$out" "${out%.o}.c"
+		-ffunction-sections -I"$TOP/include" "$@" -o "$out" "${out%.o}.c"
 }

@@ -1,0 +1,67 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include <string.h>
+
+#include "module_info.h"
+
+const char *modinfo_get(const struct elf_file *elf, const char *key)
+{
+	const struct section *sec = elf_find_section(elf, ".modinfo");
+	size_t klen = strlen(key), off = 0;
+
+	if (!sec || !sec->data)
+		return NULL;
+	/* NUL-separated "key=value" strings, possibly padded with NULs. */
+	while (off < sec->size) {
+		const char *s = (const char *)sec->data + off;
+		const char *end = memchr(s, '\0', sec->size - off);
+
+		if (!end)
+			return NULL;
+		if ((size_t)(end - s) > klen && !strncmp(s, key, klen) && s[klen] == '=')
+			return s + klen + 1;
+		off += end - s + 1;
+	}
+	return NULL;
+}
+
+bool module_is_livepatch(const struct elf_file *elf)
+{
+	const char *v = modinfo_get(elf, "livepatch");
+
+	return v && !strcmp(v, "Y");
+}
+
+const char *module_name(const struct elf_file *elf)
+{
+	return modinfo_get(elf, "name");
+}
+
+/*
+ * struct modversion_info { unsigned long crc; char name[64 - sizeof(long)]; }
+ * on every 64-bit arch.
+ */
+#define MODVERSION_SIZE 64
+#define MODVERSION_NAME 8
+
+bool module_has_versions(const struct elf_file *elf)
+{
+	const struct section *sec = elf_find_section(elf, "__versions");
+
+	return sec && sec->data && sec->size >= MODVERSION_SIZE;
+}
+
+bool module_versions_has(const struct elf_file *elf, const char *name)
+{
+	const struct section *sec = elf_find_section(elf, "__versions");
+	size_t off;
+
+	if (!sec || !sec->data)
+		return false;
+	for (off = 0; off + MODVERSION_SIZE <= sec->size; off += MODVERSION_SIZE) {
+		const char *n = (const char *)sec->data + off + MODVERSION_NAME;
+
+		if (!strncmp(n, name, MODVERSION_SIZE - MODVERSION_NAME))
+			return true;
+	}
+	return false;
+}
