@@ -273,12 +273,15 @@ static int read_relocs(struct elf_file *elf, struct section *sec)
 			sec->name, (unsigned long long)sec->sh.sh_entsize, sec->size);
 		return -1;
 	}
-	if (sec->info->rela) {
-		elf_err(elf, "sections %s and %s both relocate %s", sec->info->rela->name,
-			sec->name, sec->info->name);
-		return -1;
+	/* One ordinary relocation section per target; livepatch ones add one per object. */
+	if (!(sec->sh.sh_flags & SHF_RELA_LIVEPATCH)) {
+		if (sec->info->rela) {
+			elf_err(elf, "sections %s and %s both relocate %s", sec->info->rela->name,
+				sec->name, sec->info->name);
+			return -1;
+		}
+		sec->info->rela = sec;
 	}
-	sec->info->rela = sec;
 	nr = sec->size / sizeof(Elf64_Rela);
 	data = nr ? elf_getdata(elf_getscn(elf->elf, sec->idx), NULL) : NULL;
 	if (nr && !data) {

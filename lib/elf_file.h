@@ -47,7 +47,7 @@ struct section {
 
 	struct section *link;		/* sh_link, when it names a section */
 	struct section *info;		/* sh_info, when it names a section */
-	struct section *rela;		/* the relocation section applying to this one */
+	struct section *rela;		/* the ordinary relocation section applying to it */
 	struct symbol *sym;		/* its STT_SECTION symbol */
 
 	struct reloc *relocs;		/* SHT_RELA: in file order */
