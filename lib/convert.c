@@ -488,6 +488,34 @@ static void free_converter(struct converter *c)
 	annotations_free(&c->ann);
 }
 
+void klp_needed_names(const struct elf_file *elf, struct strset *names)
+{
+	struct symbol *sym;
+	size_t i;
+
+	for_each_symbol(elf, sym, i) {
+		const char *comma, *p = sym->name + strlen(KLP_RELOC_SYMBOL_PREFIX);
+		char *name;
+		int dots = 0;
+
+		if (!symbol_is_undef(sym))
+			continue;
+		if (!str_starts_with(sym->name, KLP_RELOC_SYMBOL_PREFIX)) {
+			strset_add(names, sym->name);
+			continue;
+		}
+		/* <lp_obj>.<sym_obj>.<name>,<pos>: malformed ones are reported later. */
+		while (*p && dots < 2)
+			dots += *p++ == '.';
+		comma = strrchr(p, ',');
+		if (!comma)
+			continue;
+		name = strndup(p, comma - p);
+		strset_add(names, name);
+		free(name);
+	}
+}
+
 int klp_convert(struct elf_file *elf, const struct convert_opts *opts,
 		struct convert_stats *stats)
 {

@@ -26,6 +26,9 @@ struct convert_stats {
 	unsigned int annotations;	/* annotations removed */
 };
 
+/* The names klp_convert() may look up in a map: load only those. */
+void klp_needed_names(const struct elf_file *elf, struct strset *names);
+
 /* 0 on success; -1 after every problem found has been reported. */
 int klp_convert(struct elf_file *elf, const struct convert_opts *opts,
 		struct convert_stats *stats);

@@ -39,6 +39,8 @@ struct symmap {
 	size_t table_size;		/* power of two */
 
 	struct arena_chunk *arena;
+	const struct strset *filter;	/* keep only these names, when set */
+	size_t nr_read;
 };
 
 #define ARENA_CHUNK (1 << 20)
@@ -284,6 +286,17 @@ size_t symmap_nr_symbols(const struct symmap *map)
 	return map->nr_syms;
 }
 
+size_t symmap_nr_read(const struct symmap *map)
+{
+	return map->nr_read;
+}
+
+static bool wanted(struct symmap *map, const char *name, size_t len)
+{
+	map->nr_read++;
+	return !map->filter || strset_has(map->filter, name, len);
+}
+
 /* Parsing ------------------------------------------------------------------ */
 
 struct line_reader {
@@ -361,8 +374,54 @@ static int split_fields(const struct line_reader *lr, const char **f, size_t *fl
 	return n;
 }
 
-static int parse_flags(const struct line_reader *lr, const char *s, size_t len,
-		       unsigned int *flags)
+/*
+ * The common case, as klp-symbols writes it: fields separated by one space,
+ * no control characters. One pass over the bytes reads the line, splits it
+ * and validates the name's characters. Returns -1 for anything else, which
+ * the general split_fields() then takes; lr describes the line either way.
+ */
+/* Non-zero for the bytes the line scanner must look at. */
+static const unsigned char byte_class[256] = {
+	[0 ... 0x20] = 1, [0x7f] = 1,
+};
+
+static int next_simple_line(struct line_reader *lr, const char **f, size_t *flen)
+{
+	const char *p = lr->p, *end = lr->end, *start = p;
+	bool simple = true;
+	int n = 0;
+
+	lr->line = p;
+	lr->lineno++;
+	for (; p < end; p++) {
+		unsigned char c = *p;
+
+		if (!byte_class[c])
+			continue;
+		if (c == '\n')
+			break;
+		if (c == ' ') {
+			if (p == start || n == 3)
+				simple = false;
+			else {
+				f[n] = start;
+				flen[n++] = p - start;
+			}
+			start = p + 1;
+		} else if (c < 0x21 || c == 0x7f) {
+			simple = false;
+		}
+	}
+	lr->len = p - lr->line;
+	lr->p = p < end ? p + 1 : end;
+	if (!simple || start == p)
+		return -1;
+	f[n] = start;
+	flen[n++] = p - start;
+	return n;
+}
+
+static int parse_flags(const char *s, size_t len, unsigned int *flags)
 {
 	size_t i;
 
@@ -373,9 +432,19 @@ static int parse_flags(const struct line_reader *lr, const char *s, size_t len,
 		else if (s[i] == 'i')
 			*flags |= MAP_INIT;
 		else
-			return parse_error(lr, "unknown symbol flag (expected 'x' or 'i')");
+			return -1;
 	}
 	return 0;
+}
+
+static bool valid_name(const char *s, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if ((unsigned char)s[i] < 0x21 || (unsigned char)s[i] == 0x7f)
+			return false;
+	return len > 0 && len < 512;
 }
 
 static int start_object(struct symmap *map, const struct line_reader *lr,
@@ -383,8 +452,9 @@ static int start_object(struct symmap *map, const struct line_reader *lr,
 {
 	char buf[MAP_OBJNAME_MAX + 2];
 
-	if (!len || len > MAP_OBJNAME_MAX)
-		return parse_error(lr, "object name is empty or longer than 55 characters");
+	if (!len || len > MAP_OBJNAME_MAX || !valid_name(name, len))
+		return parse_error(lr, "object name is empty, longer than 55 characters or "
+				   "has control characters");
 	memcpy(buf, name, len);
 	buf[len] = '\0';
 	if (symmap_find_object(map, buf)) {
@@ -400,28 +470,49 @@ static int start_object(struct symmap *map, const struct line_reader *lr,
 	return 0;
 }
 
-static bool valid_name(const char *s, size_t len)
-{
-	size_t i;
 
-	for (i = 0; i < len; i++)
-		if ((unsigned char)s[i] < 0x21 || (unsigned char)s[i] == 0x7f)
-			return false;
-	return len > 0 && len < 512;
+/* quiet: the fast path, whose scan already checked the name's characters. */
+static int parse_symbol(struct symmap *map, const struct line_reader *lr,
+			struct map_object *obj, const char **f, const size_t *flen, int n,
+			bool quiet)
+{
+	unsigned int flags = 0;
+	uint64_t addr;
+	const char *err = NULL;
+
+	if (n < 3 || n > 4)
+		err = "expected 'ADDRESS TYPE NAME [FLAGS]' or 'object NAME'";
+	else if (!obj)
+		err = "symbol before the first 'object' line";
+	else if (!parse_hex(f[0], flen[0], &addr))
+		err = "invalid address (expected up to 16 hex digits)";
+	else if (flen[1] != 1 || !(isalpha((unsigned char)f[1][0]) || f[1][0] == '?'))
+		err = "invalid symbol type (expected one letter or '?')";
+	else if (quiet ? flen[2] >= 512 : !valid_name(f[2], flen[2]))
+		err = "invalid symbol name";
+	else if (n == 4 && parse_flags(f[3], flen[3], &flags))
+		err = "unknown symbol flag (expected 'x' or 'i')";
+	if (err)
+		return quiet ? -1 : parse_error(lr, err);
+	if (wanted(map, f[2], flen[2]))
+		add_symbol(map, obj, f[2], flen[2], f[1][0], addr, flags);
+	return 0;
 }
 
 static int parse_ours(struct symmap *map, struct line_reader *lr)
 {
 	struct map_object *obj = NULL;
 
-	while (next_line(lr)) {
+	while (lr->p < lr->end) {
 		const char *f[4];
 		size_t flen[4];
-		unsigned int flags = 0;
-		uint64_t addr;
 		int n;
 
+		/* Fast path first; anything it cannot take gets the general split. */
+		n = next_simple_line(lr, f, flen);
 		if (!lr->len || lr->line[0] == '#')
+			continue;
+		if (n >= 3 && !parse_symbol(map, lr, obj, f, flen, n, true))
 			continue;
 		n = split_fields(lr, f, flen, 4);
 		if (n == 0)
@@ -431,22 +522,14 @@ static int parse_ours(struct symmap *map, struct line_reader *lr)
 				return -1;
 			continue;
 		}
-		if (n < 3)
-			return parse_error(lr, "expected 'ADDRESS TYPE NAME [FLAGS]' or 'object NAME'");
-		if (!obj)
-			return parse_error(lr, "symbol before the first 'object' line");
-		if (!parse_hex(f[0], flen[0], &addr))
-			return parse_error(lr, "invalid address (expected up to 16 hex digits)");
-		if (flen[1] != 1 || !(isalpha((unsigned char)f[1][0]) || f[1][0] == '?'))
-			return parse_error(lr, "invalid symbol type (expected one letter or '?')");
-		if (!valid_name(f[2], flen[2]))
-			return parse_error(lr, "invalid symbol name");
-		if (n == 4 && parse_flags(lr, f[3], flen[3], &flags))
+		if (parse_symbol(map, lr, obj, f, flen, n, false))
 			return -1;
-		add_symbol(map, obj, f[2], flen[2], f[1][0], addr, flags);
 	}
 	return 0;
 }
+
+#define KSYMTAB "__ksymtab_"
+#define KSYMTAB_LEN (sizeof(KSYMTAB) - 1)
 
 /* Upstream marks an export by listing __ksymtab_<name> beside <name>. */
 static void mark_upstream_exports(struct symmap *map)
@@ -485,10 +568,23 @@ static int parse_upstream(struct symmap *map, struct line_reader *lr)
 			return parse_error(lr, "symbol before the first '*object' line");
 		if (!valid_name(lr->line, lr->len))
 			return parse_error(lr, "invalid symbol name");
-		add_symbol(map, obj, lr->line, lr->len, '?', 0, 0);
+		if (wanted(map, lr->line, lr->len) ||
+		    (lr->len > KSYMTAB_LEN && !memcmp(lr->line, KSYMTAB, KSYMTAB_LEN) &&
+		     strset_has(map->filter, lr->line + KSYMTAB_LEN, lr->len - KSYMTAB_LEN)))
+			add_symbol(map, obj, lr->line, lr->len, '?', 0, 0);
 	}
 	mark_upstream_exports(map);
 	return 0;
+}
+
+int symmap_load_names(struct symmap *map, const char *path, const struct strset *names)
+{
+	int ret;
+
+	map->filter = names;
+	ret = symmap_load(map, path);
+	map->filter = NULL;
+	return ret;
 }
 
 int symmap_load(struct symmap *map, const char *path)
@@ -501,11 +597,6 @@ int symmap_load(struct symmap *map, const char *path)
 		return -1;
 	lr.p = mf.data;
 	lr.end = mf.data + mf.size;
-	if (memchr(mf.data, '\0', mf.size)) {
-		error("%s: not a symbol map (contains NUL bytes)", path);
-		unmap_file(&mf);
-		return -1;
-	}
 	if (!next_line(&lr)) {
 		error("%s: empty file, not a symbol map", path);
 		ret = -1;
@@ -519,7 +610,7 @@ int symmap_load(struct symmap *map, const char *path)
 		      path, MAP_MAGIC, MAP_UPSTREAM_MAGIC);
 		ret = -1;
 	}
-	if (!ret && !map->nr_syms) {
+	if (!ret && !map->nr_read) {
 		error("%s: the symbol map has no symbols", path);
 		ret = -1;
 	}

@@ -48,6 +48,13 @@ void symmap_free(struct symmap *map);
 
 /* Load our format or upstream's, told apart by the first line. */
 int symmap_load(struct symmap *map, const char *path);
+/*
+ * Load only the symbols whose names are in names: sympos stays exact, since
+ * every namesake of a kept name is kept. For tools that need a few names out
+ * of a million.
+ */
+struct strset;
+int symmap_load_names(struct symmap *map, const char *path, const struct strset *names);
 int symmap_write(const struct symmap *map, const char *path);
 
 /* Is name acceptable as an object name (vmlinux or a module's runtime name)? */
@@ -67,6 +74,8 @@ unsigned int symmap_count_in(const struct map_symbol *first, const struct map_ob
 size_t symmap_nr_objects(const struct symmap *map);
 struct map_object *symmap_object(const struct symmap *map, size_t i);
 size_t symmap_nr_symbols(const struct symmap *map);
+/* Symbols read from the file, kept or not. */
+size_t symmap_nr_read(const struct symmap *map);
 
 /*
  * Print every symbol called name, numbered as sympos counts, each with the

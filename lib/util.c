@@ -309,7 +309,7 @@ int map_file(struct mapped_file *mf, const char *path)
 	/* /proc files report size 0 and cannot be mapped: read them instead. */
 	if (S_ISREG(st.st_mode) && st.st_size > 0) {
 		mf->size = st.st_size;
-		mf->data = mmap(NULL, mf->size, PROT_READ, MAP_PRIVATE, fd, 0);
+		mf->data = mmap(NULL, mf->size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
 		if (mf->data == MAP_FAILED) {
 			error("%s: mmap: %s", path, strerror(errno));
 			mf->data = NULL;
@@ -342,4 +342,77 @@ char *module_runtime_name(const char *name)
 		if (*p == '-')
 			*p = '_';
 	return s;
+}
+
+static unsigned int quick_bit(const char *s, size_t len)
+{
+	return (len * 31 + (unsigned char)s[0] * 7 + (unsigned char)s[len - 1]) & 4095;
+}
+
+static void strset_insert(struct strset *set, const char *s, uint64_t h)
+{
+	size_t mask = set->size - 1, slot = h & mask;
+
+	while (set->slots[slot]) {
+		if (set->hashes[slot] == h && !strcmp(set->slots[slot], s))
+			return;
+		slot = (slot + 1) & mask;
+	}
+	set->slots[slot] = s;
+	set->hashes[slot] = h;
+	set->nr++;
+	if (*s) {
+		unsigned int b = quick_bit(s, strlen(s));
+
+		set->quick[b / 64] |= 1ULL << (b % 64);
+	}
+}
+
+void strset_add(struct strset *set, const char *s)
+{
+	if ((set->nr + 1) * 2 > set->size) {
+		struct strset bigger = { .size = set->size ? set->size * 2 : 64 };
+		size_t i;
+
+		bigger.slots = xcalloc(bigger.size, sizeof(*bigger.slots));
+		bigger.hashes = xcalloc(bigger.size, sizeof(*bigger.hashes));
+		for (i = 0; i < set->size; i++)
+			if (set->slots[i])
+				strset_insert(&bigger, set->slots[i], set->hashes[i]);
+		free(set->slots);
+		free(set->hashes);
+		*set = bigger;
+	}
+	if (!strset_has(set, s, strlen(s)))
+		strset_insert(set, xstrdup(s), hash_str(s));
+}
+
+bool strset_has(const struct strset *set, const char *s, size_t len)
+{
+	uint64_t h;
+	size_t mask, slot;
+
+	if (!set->nr || !len)
+		return false;
+	mask = quick_bit(s, len);
+	if (!(set->quick[mask / 64] & (1ULL << (mask % 64))))
+		return false;
+	h = hash_mem(s, len);
+	mask = set->size - 1;
+	for (slot = h & mask; set->slots[slot]; slot = (slot + 1) & mask)
+		if (set->hashes[slot] == h && !strncmp(set->slots[slot], s, len) &&
+		    !set->slots[slot][len])
+			return true;
+	return false;
+}
+
+void strset_free(struct strset *set)
+{
+	size_t i;
+
+	for (i = 0; i < set->size; i++)
+		free((char *)set->slots[i]);
+	free(set->slots);
+	free(set->hashes);
+	memset(set, 0, sizeof(*set));
 }

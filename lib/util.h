@@ -76,6 +76,18 @@ struct mapped_file {
 int map_file(struct mapped_file *mf, const char *path);
 void unmap_file(struct mapped_file *mf);
 
+/* A set of strings, by hash: the names a module needs from a symbol map. */
+struct strset {
+	const char **slots;
+	uint64_t *hashes;
+	size_t nr, size;
+	uint64_t quick[64];	/* bits by length and end bytes: most misses stop here */
+};
+
+void strset_add(struct strset *set, const char *s);
+bool strset_has(const struct strset *set, const char *s, size_t len);
+void strset_free(struct strset *set);
+
 /* The runtime form of a module name, as the kernel's KBUILD_MODNAME: '-' becomes '_'. */
 char *module_runtime_name(const char *name);
 

@@ -27,6 +27,22 @@ static void usage(FILE *f)
 		"  -h, --help      this text\n");
 }
 
+/* A module needs a few names out of a million: the map keeps only those. */
+static int load_map(const struct elf_file *elf, const char *path, struct symmap **map)
+{
+	struct strset names = { 0 };
+	int ret;
+
+	klp_needed_names(elf, &names);
+	*map = symmap_new();
+	ret = symmap_load_names(*map, path, &names);
+	if (!ret)
+		info("%s: %zu symbols read, %zu kept for the %zu names %s needs", path,
+		     symmap_nr_read(*map), symmap_nr_symbols(*map), names.nr, elf->path);
+	strset_free(&names);
+	return ret;
+}
+
 static int convert(const char *map_path, const char *in, const char *out, bool dry_run)
 {
 	struct convert_opts opts = { .plan = dry_run ? stdout : (verbose ? stderr : NULL) };
@@ -35,17 +51,12 @@ static int convert(const char *map_path, const char *in, const char *out, bool d
 	struct elf_file *elf;
 	int ret = 1;
 
-	if (map_path) {
-		map = symmap_new();
-		if (symmap_load(map, map_path))
-			goto out;
-		info("%s: %zu symbols in %zu objects", map_path, symmap_nr_symbols(map),
-		     symmap_nr_objects(map));
-		opts.map = map;
-	}
 	elf = elf_open_read(in);
 	if (!elf)
+		return 1;
+	if (map_path && load_map(elf, map_path, &map))
 		goto out;
+	opts.map = map;
 	if (klp_convert(elf, &opts, &stats)) {
 		error("%s: not converted; %s was not written", in, out);
 	} else if (dry_run || !elf_write(elf, out)) {
@@ -54,8 +65,8 @@ static int convert(const char *map_path, const char *in, const char *out, bool d
 		     stats.annotations);
 		ret = 0;
 	}
-	elf_close(elf);
 out:
+	elf_close(elf);
 	symmap_free(map);
 	return ret;
 }
