@@ -1,0 +1,81 @@
+#!/bin/bash
+# A livepatch built with Kbuild against the Debian kernel headers, using the
+# unexported saved_command_line, converts to the layout of the spec's worked
+# example (shared/spec/livepatch-elf-format.md, section 6).
+source "$(dirname "$0")/../lib.sh"
+
+kdir=$(ls -d /lib/modules/*/build 2>/dev/null | sort -V | tail -n 1)
+[ -n "$kdir" ] || { fail "kernel headers installed (linux-headers-amd64)"; done_testing; }
+
+mkdir -p "$T/m"
+cat > "$T/m/lp.c" <<'SRC'
+#include <linux/module.h>
+#include <linux/kernel.h>
+#include <linux/seq_file.h>
+#include <linux/livepatch.h>
+
+extern char *saved_command_line;
+
+static int livepatch_cmdline_proc_show(struct seq_file *m, void *v)
+{
+	seq_printf(m, "%s livepatch=1\n", saved_command_line);
+	return 0;
+}
+
+static struct klp_func funcs[] = {
+	{ .old_name = "cmdline_proc_show", .new_func = livepatch_cmdline_proc_show, },
+	{ }
+};
+static struct klp_object objs[] = { { .funcs = funcs, }, { } };
+static struct klp_patch patch = { .mod = THIS_MODULE, .objs = objs, };
+
+static int livepatch_init(void)
+{
+	return klp_enable_patch(&patch);
+}
+
+static void livepatch_exit(void)
+{
+}
+
+module_init(livepatch_init);
+module_exit(livepatch_exit);
+MODULE_LICENSE("GPL");
+MODULE_INFO(livepatch, "Y");
+SRC
+echo 'obj-m := lp.o' > "$T/m/Kbuild"
+out=$(make -C "$kdir" M="$T/m" KBUILD_MODPOST_WARN=1 modules 2>&1)
+like "$out" 'WARNING: modpost: "saved_command_line" \[.*lp.ko\] undefined!' \
+	"modpost warns about the unexported symbol instead of failing"
+ko=$T/m/lp.ko
+[ -f "$ko" ] || { fail "module built" "$out"; done_testing; }
+
+printf 'klp-symbol-map 1\nobject vmlinux\nffffffff82a1e0c8 B saved_command_line\nffffffff81123450 T seq_printf x\n' > "$T/map"
+ok "klp-convert converts the Kbuild module" klp-convert "$T/map" "$ko" "$T/out.ko"
+
+relocs=$(readelf -rW "$T/out.ko")
+sec=$(readelf -SW "$T/out.ko" | grep ' \.klp\.rela\.vmlinux\.\.text ')
+like "$sec" 'RELA +0+ [0-9a-f]+ 000018 18 AIo ' ".klp.rela.vmlinux..text: RELA, one 24-byte entry, flags AIo"
+klp=$(echo "$relocs" | awk '/^Relocation section .\.klp\.rela\.vmlinux\.\.text/{f=1;next} /^Relocation/{f=0} f && /klp\.sym/')
+like "$klp" 'R_X86_64_PC32 +0+ \.klp\.sym\.vmlinux\.saved_command_line,0 - 4$' \
+	"PC32 to .klp.sym.vmlinux.saved_command_line,0 - 4"
+like "$(readelf -sW "$T/out.ko")" '0+ +0 NOTYPE +GLOBAL DEFAULT +OS \[0xff20\] \.klp\.sym\.vmlinux\.saved_command_line,0$' \
+	"symbol in SHN_LIVEPATCH (0xff20), value 0, size 0"
+
+off=$(echo "$klp" | awk '{print $1}')
+is "$(readelf -rW "$ko" | awk '/saved_command_line/{print $1}')" "$off" "relocation kept its offset"
+unlike "$(echo "$relocs" | awk '/^Relocation section .\.rela\.text/{f=1;next} /^Relocation/{f=0} f')" \
+	'saved_command_line' ".rela.text no longer has it (moved, not copied)"
+bytes=$(objcopy -O binary --only-section=.text "$T/out.ko" /dev/stdout | od -An -tx1 -j $((16#$off)) -N4 | tr -d ' ')
+is "$bytes" "00000000" "the 4 bytes at the target are zero"
+like "$(echo "$relocs" | grep -E ' (seq_printf|klp_enable_patch|__fentry__) ')" 'seq_printf' \
+	"exported seq_printf stays in ordinary relocations"
+for s in __versions .modinfo .gnu.linkonce.this_module .text .data; do
+	cmp -s <(objcopy -O binary --only-section=$s "$ko" /dev/stdout) \
+	       <(objcopy -O binary --only-section=$s "$T/out.ko" /dev/stdout) &&
+		pass "$s unchanged" || fail "$s unchanged"
+done
+is "$(modinfo -F livepatch "$T/out.ko")" "Y" "modinfo still reads livepatch=Y"
+is "$(modinfo -F vermagic "$T/out.ko")" "$(modinfo -F vermagic "$ko")" "vermagic unchanged"
+
+done_testing
