@@ -4,7 +4,6 @@
  * each symbol's sympos computed as it is added, so that resolution never
  * scans.
  */
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -327,6 +326,14 @@ static int parse_error(const struct line_reader *lr, const char *what)
 	return -1;
 }
 
+/* Hex digit values plus one; 0 for anything else. */
+static const unsigned char hex_value[256] = {
+	['0'] = 1, ['1'] = 2, ['2'] = 3, ['3'] = 4, ['4'] = 5, ['5'] = 6, ['6'] = 7,
+	['7'] = 8, ['8'] = 9, ['9'] = 10, ['a'] = 11, ['b'] = 12, ['c'] = 13, ['d'] = 14,
+	['e'] = 15, ['f'] = 16, ['A'] = 11, ['B'] = 12, ['C'] = 13, ['D'] = 14, ['E'] = 15,
+	['F'] = 16,
+};
+
 static bool parse_hex(const char *s, size_t len, uint64_t *val)
 {
 	uint64_t v = 0;
@@ -335,18 +342,11 @@ static bool parse_hex(const char *s, size_t len, uint64_t *val)
 	if (!len || len > 16)
 		return false;
 	for (i = 0; i < len; i++) {
-		char c = s[i];
-		unsigned int d;
+		unsigned int d = hex_value[(unsigned char)s[i]];
 
-		if (c >= '0' && c <= '9')
-			d = c - '0';
-		else if (c >= 'a' && c <= 'f')
-			d = c - 'a' + 10;
-		else if (c >= 'A' && c <= 'F')
-			d = c - 'A' + 10;
-		else
+		if (!d)
 			return false;
-		v = v << 4 | d;
+		v = v << 4 | (d - 1);
 	}
 	*val = v;
 	return true;
@@ -385,14 +385,23 @@ static const unsigned char byte_class[256] = {
 	[0 ... 0x20] = 1, [0x7f] = 1,
 };
 
-static int next_simple_line(struct line_reader *lr, const char **f, size_t *flen)
+static int next_simple_line(struct line_reader *lr, const char **f, size_t *flen,
+			    uint64_t *addr)
 {
 	const char *p = lr->p, *end = lr->end, *start = p;
-	bool simple = true;
+	bool simple = true, addr_parsed = false;
 	int n = 0;
 
 	lr->line = p;
 	lr->lineno++;
+	/* klp-symbols writes 16 digits: parse them instead of scanning them twice. */
+	if (end - p > 17 && p[16] == ' ' && parse_hex(p, 16, addr)) {
+		f[n] = p;
+		flen[n++] = 16;
+		p += 17;
+		start = p;
+		addr_parsed = true;
+	}
 	for (; p < end; p++) {
 		unsigned char c = *p;
 
@@ -414,7 +423,8 @@ static int next_simple_line(struct line_reader *lr, const char **f, size_t *flen
 	}
 	lr->len = p - lr->line;
 	lr->p = p < end ? p + 1 : end;
-	if (!simple || start == p)
+	/* parse_symbol() trusts a 16-character address field of the fast path. */
+	if (!simple || start == p || (!addr_parsed && n && flen[0] == 16))
 		return -1;
 	f[n] = start;
 	flen[n++] = p - start;
@@ -471,22 +481,26 @@ static int start_object(struct symmap *map, const struct line_reader *lr,
 }
 
 
+static bool valid_type(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '?';
+}
+
 /* quiet: the fast path, whose scan already checked the name's characters. */
 static int parse_symbol(struct symmap *map, const struct line_reader *lr,
 			struct map_object *obj, const char **f, const size_t *flen, int n,
-			bool quiet)
+			uint64_t addr, bool quiet)
 {
 	unsigned int flags = 0;
-	uint64_t addr;
 	const char *err = NULL;
 
 	if (n < 3 || n > 4)
 		err = "expected 'ADDRESS TYPE NAME [FLAGS]' or 'object NAME'";
 	else if (!obj)
 		err = "symbol before the first 'object' line";
-	else if (!parse_hex(f[0], flen[0], &addr))
+	else if (!(quiet && flen[0] == 16) && !parse_hex(f[0], flen[0], &addr))
 		err = "invalid address (expected up to 16 hex digits)";
-	else if (flen[1] != 1 || !(isalpha((unsigned char)f[1][0]) || f[1][0] == '?'))
+	else if (flen[1] != 1 || !valid_type(f[1][0]))
 		err = "invalid symbol type (expected one letter or '?')";
 	else if (quiet ? flen[2] >= 512 : !valid_name(f[2], flen[2]))
 		err = "invalid symbol name";
@@ -506,13 +520,14 @@ static int parse_ours(struct symmap *map, struct line_reader *lr)
 	while (lr->p < lr->end) {
 		const char *f[4];
 		size_t flen[4];
+		uint64_t addr = 0;
 		int n;
 
 		/* Fast path first; anything it cannot take gets the general split. */
-		n = next_simple_line(lr, f, flen);
+		n = next_simple_line(lr, f, flen, &addr);
 		if (!lr->len || lr->line[0] == '#')
 			continue;
-		if (n >= 3 && !parse_symbol(map, lr, obj, f, flen, n, true))
+		if (n >= 3 && !parse_symbol(map, lr, obj, f, flen, n, addr, true))
 			continue;
 		n = split_fields(lr, f, flen, 4);
 		if (n == 0)
@@ -522,7 +537,7 @@ static int parse_ours(struct symmap *map, struct line_reader *lr)
 				return -1;
 			continue;
 		}
-		if (parse_symbol(map, lr, obj, f, flen, n, false))
+		if (parse_symbol(map, lr, obj, f, flen, n, 0, false))
 			return -1;
 	}
 	return 0;

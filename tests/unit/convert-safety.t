@@ -88,6 +88,16 @@ bad "map with a non-runtime module name" "m5:2: invalid object name 'my-mod'" "$
 printf 'klp-symbol-map 1\n' > "$T/m6"
 bad "empty map" "m6: the symbol map has no symbols" "$T/lp.o" "$T/m6"
 
+# The map reader's fast path (klp-symbols' own layout) and its general path
+# (tabs, short addresses, comments) read the same map alike.
+printf 'klp-symbol-map 1\n# comment\n\nobject vmlinux\n4\tD\tsaved_command_line\n  5   t   other   x\n' > "$T/loose"
+ok "a hand-written map with tabs and comments is read" klp-convert "$T/loose" "$T/lp.o" "$T/loose.o"
+like "$(readelf -sW "$T/loose.o")" "klp\.sym\.vmlinux\.saved_command_line,0" "... and resolves like a strict one"
+printf 'klp-symbol-map 1\nobject vmlinux\nffffffff81000000 D saved_command_line\nffffffff81000010 D saved_command_line i\n' > "$T/initmap"
+ok "an init-only namesake does not make a name ambiguous" klp-convert "$T/initmap" "$T/lp.o" "$T/init.o"
+printf 'klp-symbol-map 1\nobject vmlinux\nffffffff81000000 D saved_command_line q\n' > "$T/badflag"
+bad "map with an unknown flag" "badflag:3: unknown symbol flag" "$T/lp.o" "$T/badflag"
+
 # Upstream's klp-convert-symbol-data.0.1 format is read too.
 printf 'klp-convert-symbol-data.0.1\n*vmlinux\nsaved_command_line\nprintk\n__ksymtab_printk\n' > "$T/upstream"
 ok "upstream map format accepted" klp-convert "$T/upstream" "$T/lp.o" "$T/up.o"
