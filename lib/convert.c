@@ -531,6 +531,10 @@ int klp_convert(struct elf_file *elf, const struct convert_opts *opts,
 		return -1;
 	}
 	c.self = module_name(elf);
+	/* libelf drops what follows the ELF data; the kernel would refuse a stale one anyway. */
+	if (module_is_signed(elf))
+		warn("%s: carries a module signature, which the converted module loses: "
+		     "sign the output again (scripts/sign-file)", elf->path);
 	c.targets = xcalloc(elf->nr_syms, sizeof(*c.targets));
 	c.errors += annotations_read(elf, c.arch, &c.ann);
 	stats->annotations = c.ann.nr;

@@ -347,10 +347,37 @@ static int read_group(struct elf_file *elf, struct section *sec)
 	return 0;
 }
 
+/* Distributions ship compressed modules: say so rather than "not ELF". */
+static const char *compression(int fd)
+{
+	static const struct {
+		const char *magic, *name;
+		size_t len;
+	} kinds[] = {
+		{ "\xfd" "7zXZ", "xz", 5 },
+		{ "\x28\xb5\x2f\xfd", "zstd", 4 },
+		{ "\x1f\x8b", "gzip", 2 },
+	};
+	unsigned char buf[8];
+	size_t i;
+
+	if (pread(fd, buf, sizeof(buf), 0) != sizeof(buf))
+		return NULL;
+	for (i = 0; i < ARRAY_SIZE(kinds); i++)
+		if (!memcmp(buf, kinds[i].magic, kinds[i].len))
+			return kinds[i].name;
+	return NULL;
+}
+
 static int read_elf_header(struct elf_file *elf)
 {
 	if (elf_kind(elf->elf) != ELF_K_ELF) {
-		elf_err(elf, "not an ELF file");
+		const char *z = compression(elf->fd);
+
+		if (z)
+			elf_err(elf, "%s-compressed: decompress it first", z);
+		else
+			elf_err(elf, "not an ELF file");
 		return -1;
 	}
 	if (!gelf_getehdr(elf->elf, &elf->ehdr)) {

@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "module_info.h"
 
@@ -64,4 +66,17 @@ bool module_versions_has(const struct elf_file *elf, const char *name)
 			return true;
 	}
 	return false;
+}
+
+#define MODULE_SIG_STRING "~Module signature appended~\n"
+
+bool module_is_signed(const struct elf_file *elf)
+{
+	char buf[sizeof(MODULE_SIG_STRING) - 1];
+	struct stat st;
+
+	if (fstat(elf->fd, &st) || st.st_size < (off_t)sizeof(buf))
+		return false;
+	return pread(elf->fd, buf, sizeof(buf), st.st_size - sizeof(buf)) == sizeof(buf) &&
+	       !memcmp(buf, MODULE_SIG_STRING, sizeof(buf));
 }

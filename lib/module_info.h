@@ -18,4 +18,7 @@ const char *module_name(const struct elf_file *elf);
 bool module_has_versions(const struct elf_file *elf);
 bool module_versions_has(const struct elf_file *elf, const char *name);
 
+/* Does the file end with a module signature (scripts/sign-file)? */
+bool module_is_signed(const struct elf_file *elf);
+
 #endif

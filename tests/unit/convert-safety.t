@@ -64,6 +64,17 @@ bad "32-bit ELF" "x32\.o: a 32-bit ELF object" "$T/x32.o"
 gcc -c -o "$T/exe.o" -x c - <<< 'int main(void) { return 0; }' && gcc -o "$T/exe" "$T/exe.o"
 bad "an executable, not a module" "exe: not a relocatable object" "$T/exe"
 
+xz -k -c "$T/lp.o" > "$T/lp.ko.xz"
+bad "compressed module" "lp\.ko\.xz: xz-compressed: decompress it first" "$T/lp.ko.xz"
+zstd -q -c "$T/lp.o" > "$T/lp.ko.zst"
+bad "zstd-compressed module" "lp\.ko\.zst: zstd-compressed: decompress it first" "$T/lp.ko.zst"
+
+# A signed module: converted, with a warning that the signature is gone.
+{ cat "$T/lp.o"; printf 'fake-signature~Module signature appended~\n'; } > "$T/signed.o"
+out=$(klp-convert "$T/map" "$T/signed.o" "$T/signed.out" 2>&1)
+like "$out" "signed\.o: carries a module signature, which the converted module loses" "signed input: warning"
+unlike "$(tail -c 64 "$T/signed.out" | tr -d '\0')" "Module signature appended" "... and no stale signature in the output"
+
 patch_machine() {	# FILE MACHINE: rewrite e_machine (little-endian u16 at 18)
 	cp "$T/lp.o" "$1"
 	printf "$(printf '\\x%02x\\x%02x' $(($2 & 255)) $(($2 >> 8)))" |
