@@ -16,7 +16,7 @@ CFLAGS ?= -O2 -g
 BASE_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -iquote lib \
 	$(shell $(PKG_CONFIG) --cflags libelf libdw 2>/dev/null)
 LDLIBS := $(shell $(PKG_CONFIG) --libs libdw libelf 2>/dev/null || echo -ldw -lelf) \
-	-lz -llzma -lzstd
+	-lz -llzma -lzstd -pthread
 
 # SAN=1 builds the same tools with sanitizers into build-san/.
 ifeq ($(SAN),1)

@@ -4,6 +4,7 @@
  * each symbol's sympos computed as it is added, so that resolution never
  * scans.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -486,40 +487,128 @@ static bool valid_type(char c)
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '?';
 }
 
-/* quiet: the fast path, whose scan already checked the name's characters. */
-static int parse_symbol(struct symmap *map, const struct line_reader *lr,
-			struct map_object *obj, const char **f, const size_t *flen, int n,
-			uint64_t addr, bool quiet)
-{
-	unsigned int flags = 0;
-	const char *err = NULL;
+/*
+ * A part of a map file, parsed on its own (maybe on another thread) into
+ * pending objects and symbols that load_chunk() then adds in file order, so
+ * sympos, duplicate objects and the first error come out as in one pass.
+ */
+struct pending_obj {
+	const char *name;
+	size_t len;
+	unsigned long lineno;
+	size_t first_sym;
+};
 
+struct pending_sym {
+	const char *name;
+	uint64_t addr;
+	uint32_t len;
+	unsigned short flags;
+	char type;
+};
+
+struct chunk {
+	const struct strset *filter;
+	struct line_reader lr;
+	struct pending_obj *objs;
+	size_t nr_objs, alloc_objs;
+	struct pending_sym *syms;
+	size_t nr_syms, alloc_syms;
+	size_t nr_read;
+	const char *err;
+	unsigned long err_line;
+};
+
+/* quiet: the fast path, whose scan already checked the name's characters. */
+static const char *check_symbol(const char **f, const size_t *flen, int n, uint64_t *addr,
+				unsigned int *flags, bool quiet)
+{
+	*flags = 0;
 	if (n < 3 || n > 4)
-		err = "expected 'ADDRESS TYPE NAME [FLAGS]' or 'object NAME'";
-	else if (!obj)
+		return "expected 'ADDRESS TYPE NAME [FLAGS]' or 'object NAME'";
+	if (!(quiet && flen[0] == 16) && !parse_hex(f[0], flen[0], addr))
+		return "invalid address (expected up to 16 hex digits)";
+	if (flen[1] != 1 || !valid_type(f[1][0]))
+		return "invalid symbol type (expected one letter or '?')";
+	if (quiet ? flen[2] >= 512 : !valid_name(f[2], flen[2]))
+		return "invalid symbol name";
+	if (n == 4 && parse_flags(f[3], flen[3], flags))
+		return "unknown symbol flag (expected 'x' or 'i')";
+	return NULL;
+}
+
+static void chunk_add_symbol(struct chunk *c, const char **f, const size_t *flen,
+			     uint64_t addr, unsigned int flags)
+{
+	struct pending_sym *ps;
+
+	c->nr_read++;
+	if (c->filter && !strset_has(c->filter, f[2], flen[2]))
+		return;
+	grow_array(&c->syms, &c->alloc_syms, c->nr_syms + 1, sizeof(*c->syms));
+	ps = &c->syms[c->nr_syms++];
+	ps->name = f[2];
+	ps->len = flen[2];
+	ps->addr = addr;
+	ps->flags = flags;
+	ps->type = f[1][0];
+}
+
+static void chunk_add_object(struct chunk *c, const char *name, size_t len)
+{
+	struct pending_obj *po;
+
+	grow_array(&c->objs, &c->alloc_objs, c->nr_objs + 1, sizeof(*c->objs));
+	po = &c->objs[c->nr_objs++];
+	po->name = name;
+	po->len = len;
+	po->lineno = c->lr.lineno;
+	po->first_sym = c->nr_syms;
+}
+
+static int chunk_error(struct chunk *c, const char *err)
+{
+	c->err = err;
+	c->err_line = c->lr.lineno;
+	return -1;
+}
+
+/* One line the fast path did not take: an object, a loose symbol, or an error. */
+static int parse_slow_line(struct chunk *c)
+{
+	struct line_reader *lr = &c->lr;
+	unsigned int flags;
+	uint64_t addr = 0;
+	const char *f[4], *err;
+	size_t flen[4];
+	int n = split_fields(lr, f, flen, 4);
+
+	if (n == 0)
+		return 0;
+	if (n == 2 && flen[0] == 6 && !memcmp(f[0], "object", 6)) {
+		chunk_add_object(c, f[1], flen[1]);
+		return 0;
+	}
+	if (n < 0)
+		n = 5;
+	err = check_symbol(f, flen, n, &addr, &flags, false);
+	if (!err && !c->nr_objs)
 		err = "symbol before the first 'object' line";
-	else if (!(quiet && flen[0] == 16) && !parse_hex(f[0], flen[0], &addr))
-		err = "invalid address (expected up to 16 hex digits)";
-	else if (flen[1] != 1 || !valid_type(f[1][0]))
-		err = "invalid symbol type (expected one letter or '?')";
-	else if (quiet ? flen[2] >= 512 : !valid_name(f[2], flen[2]))
-		err = "invalid symbol name";
-	else if (n == 4 && parse_flags(f[3], flen[3], &flags))
-		err = "unknown symbol flag (expected 'x' or 'i')";
 	if (err)
-		return quiet ? -1 : parse_error(lr, err);
-	if (wanted(map, f[2], flen[2]))
-		add_symbol(map, obj, f[2], flen[2], f[1][0], addr, flags);
+		return chunk_error(c, err);
+	chunk_add_symbol(c, f, flen, addr, flags);
 	return 0;
 }
 
-static int parse_ours(struct symmap *map, struct line_reader *lr)
+static void *parse_chunk(void *arg)
 {
-	struct map_object *obj = NULL;
+	struct chunk *c = arg;
+	struct line_reader *lr = &c->lr;
 
 	while (lr->p < lr->end) {
 		const char *f[4];
 		size_t flen[4];
+		unsigned int flags;
 		uint64_t addr = 0;
 		int n;
 
@@ -527,20 +616,84 @@ static int parse_ours(struct symmap *map, struct line_reader *lr)
 		n = next_simple_line(lr, f, flen, &addr);
 		if (!lr->len || lr->line[0] == '#')
 			continue;
-		if (n >= 3 && !parse_symbol(map, lr, obj, f, flen, n, addr, true))
-			continue;
-		n = split_fields(lr, f, flen, 4);
-		if (n == 0)
-			continue;
-		if (n == 2 && flen[0] == 6 && !memcmp(f[0], "object", 6)) {
-			if (start_object(map, lr, f[1], flen[1], &obj))
-				return -1;
+		if (n >= 3 && c->nr_objs && !check_symbol(f, flen, n, &addr, &flags, true)) {
+			chunk_add_symbol(c, f, flen, addr, flags);
 			continue;
 		}
-		if (parse_symbol(map, lr, obj, f, flen, n, 0, false))
+		if (parse_slow_line(c))
+			break;
+	}
+	return NULL;
+}
+
+/* Add a parsed chunk to the map; its line numbers start after line_offset. */
+static int load_chunk(struct symmap *map, struct chunk *c, unsigned long line_offset)
+{
+	struct line_reader lr = { .path = c->lr.path };
+	struct map_object *obj;
+	size_t i, j;
+
+	map->nr_read += c->nr_read;
+	for (i = 0; i < c->nr_objs; i++) {
+		const struct pending_obj *po = &c->objs[i];
+		size_t end = i + 1 < c->nr_objs ? c->objs[i + 1].first_sym : c->nr_syms;
+
+		lr.lineno = po->lineno + line_offset;
+		if (start_object(map, &lr, po->name, po->len, &obj))
 			return -1;
+		for (j = po->first_sym; j < end; j++) {
+			const struct pending_sym *ps = &c->syms[j];
+
+			add_symbol(map, obj, ps->name, ps->len, ps->type, ps->addr, ps->flags);
+		}
+	}
+	if (c->err) {
+		lr.lineno = c->err_line + line_offset;
+		return parse_error(&lr, c->err);
 	}
 	return 0;
+}
+
+/* Where a second thread may start: an object line near the middle. */
+static const char *split_point(const char *start, const char *end)
+{
+	static const char marker[] = "\nobject ";
+	const char *mid = start + (end - start) / 2, *p;
+
+	if (end - start < (1 << 22))	/* small maps: a thread costs more than it saves */
+		return NULL;
+	p = memmem(mid, end - mid, marker, sizeof(marker) - 1);
+	return p ? p + 1 : NULL;
+}
+
+static int parse_ours(struct symmap *map, struct line_reader *lr)
+{
+	struct chunk a = { .filter = map->filter, .lr = *lr };
+	struct chunk b = { .filter = map->filter, .lr = { .path = lr->path } };
+	const char *split = split_point(lr->p, lr->end);
+	pthread_t thread;
+	bool threaded = false;
+	int ret;
+
+	if (split) {
+		a.lr.end = split;
+		b.lr.p = split;
+		b.lr.end = lr->end;
+		threaded = !pthread_create(&thread, NULL, parse_chunk, &b);
+	}
+	parse_chunk(&a);
+	if (threaded)
+		pthread_join(thread, NULL);
+	else if (split)
+		parse_chunk(&b);
+	ret = load_chunk(map, &a, 0);
+	if (!ret && split)
+		ret = load_chunk(map, &b, a.lr.lineno);
+	free(a.objs);
+	free(a.syms);
+	free(b.objs);
+	free(b.syms);
+	return ret;
 }
 
 #define KSYMTAB "__ksymtab_"

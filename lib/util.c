@@ -309,7 +309,7 @@ int map_file(struct mapped_file *mf, const char *path)
 	/* /proc files report size 0 and cannot be mapped: read them instead. */
 	if (S_ISREG(st.st_mode) && st.st_size > 0) {
 		mf->size = st.st_size;
-		mf->data = mmap(NULL, mf->size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+		mf->data = mmap(NULL, mf->size, PROT_READ, MAP_PRIVATE, fd, 0);
 		if (mf->data == MAP_FAILED) {
 			error("%s: mmap: %s", path, strerror(errno));
 			mf->data = NULL;
