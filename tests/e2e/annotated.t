@@ -1,0 +1,99 @@
+#!/bin/bash
+# Use-cases 2 and 3: a name that exists many times in vmlinux (type_show).
+#  2: with KLP_SYMPOS(type_show, 3) the kernel resolves the third one: the
+#     address the patched /proc/version prints equals the third type_show in
+#     the same boot's /proc/kallsyms. The same module references vmlinux from
+#     .text, a .data table and .rodata.
+#  3: without the annotation klp-build fails, lists the candidates and leaves
+#     no .ko behind.
+source "$(dirname "$0")/../lib.sh"
+source "$(dirname "$0")/lib-e2e.sh"
+
+name=type_show
+pos=3	# as in samples/livepatch-annotated
+
+map=$(e2e_map) || { fail "symbol map of the Debian kernel ($(e2e_release))"; done_testing; }
+ks=$(e2e_kallsyms)
+count=$(awk -v n="$name" 'NF == 3 && $3 == n' "$ks" | wc -l)
+if [ "$count" -ge "$pos" ]; then
+	pass "vmlinux of $(e2e_release) has $count symbols named $name"
+else
+	fail "vmlinux has at least $pos symbols named $name" \
+		"only $count: pick another name/position in samples/livepatch-annotated"
+	done_testing
+fi
+
+# --- use-case 3: no annotation ---
+src3=$(e2e_sample livepatch-annotated)
+mv "$src3" "$src3-noannot" && src3=$src3-noannot
+sed -i '/klp-annotation-begin/,/klp-annotation-end/d' "$src3/livepatch-annotated.c"
+unlike "$(cat "$src3/livepatch-annotated.c")" 'KLP_MODULE_RELOC\(' "variant without the annotation prepared"
+nok "klp-build fails without the annotation" e2e_klp_build "$T/build3.log" --map "$map" "$src3"
+log3=$(cat "$T/build3.log")
+like "$log3" "symbol '$name' is ambiguous" "klp-convert says $name is ambiguous"
+listed=$(grep -cE "KLP_SYMPOS\($name, [0-9]+\)" "$T/build3.log")
+is "$listed" "$count" "all $count candidates are listed"
+like "$log3" "vmlinux +$pos +t +$(awk -v n="$name" 'NF == 3 && $3 == n' "$ks" | sed -n "${pos}p" | cut -d' ' -f1)" \
+	"candidate $pos is listed with its kallsyms address"
+if [ -e "$src3/livepatch-annotated.ko" ]; then
+	fail "no .ko left after the failed conversion" "$(ls -l "$src3"/*.ko)"
+else
+	pass "no .ko left after the failed conversion"
+fi
+
+# --- use-case 2: annotated ---
+src=$(e2e_sample livepatch-annotated)
+ko=$src/livepatch-annotated.ko
+if e2e_klp_build "$T/build.log" --map "$map" "$src"; then
+	pass "klp-build builds and converts the annotated sample"
+else
+	fail "klp-build builds and converts the annotated sample" "$(cat "$T/build.log")"
+	done_testing
+fi
+relocs=$(readelf -rW "$ko")
+for sec in .text .init.text .data .rodata; do
+	like "$(readelf -SW "$ko")" " \\.klp\\.rela\\.vmlinux\\.\\$sec +RELA .* AIo " \
+		".klp.rela.vmlinux.$sec exists (flags AIo)"
+done
+like "$relocs" "\\.klp\\.sym\\.vmlinux\\.$name,$pos" "$name became .klp.sym.vmlinux.$name,$pos"
+like "$relocs" '\.klp\.sym\.vmlinux\.saved_command_line,0' "saved_command_line became .klp.sym.vmlinux.saved_command_line,0"
+unlike "$(readelf -SW "$ko")" '\.klp\.module_relocs' "the annotation section is gone"
+unlike "$relocs" 'klp\.sym\.vmlinux\.(seq_printf|klp_enable_patch|_printk)' "exported symbols are not converted"
+like "$(echo "$relocs" | awk '/^Relocation section .\.rela\.init\.text/{f=1;next} /^Relocation/{f=0} f')" \
+	' _printk - 4$' "exported _printk stays an ordinary relocation in .rela.init.text"
+like "$(echo "$relocs" | awk '/^Relocation section .\.rela\.text/{f=1;next} /^Relocation/{f=0} f')" \
+	' seq_printf - 4$' "exported seq_printf stays an ordinary relocation in .rela.text"
+
+cat > "$T/guest.sh" <<SH
+insmod /m/livepatch-annotated.ko && echo "insmod: ok"
+klp_wait livepatch_annotated
+cat /proc/version
+echo "kallsyms:"
+grep -E ' ($name|saved_command_line)\$' /proc/kallsyms
+echo "dmesg:"
+dmesg | grep -E 'livepatch|Unknown symbol'
+SH
+e2e_boot annotated "$T/guest.sh" "$ko"
+e2e_boot_ok "boot with the annotated livepatch"
+out=$(cat "$E2E_OUT")
+diag "guest output:" "$(grep -v '^[0-9a-f]\{16\} t type_show$' "$E2E_OUT")"
+kallsyms_of_boot=$(sed -n '/^kallsyms:$/,/^dmesg:$/p' "$E2E_OUT")
+like "$out" '^insmod: ok$' "insmod accepted the converted module"
+like "$out" '^klp_wait: livepatch_annotated transition=0 enabled=1$' "patch enabled, transition 0"
+like "$out" '^Linux version ' "/proc/version keeps its first line"
+
+line=$(grep '^klp-annotated: ' "$E2E_OUT")
+want=$(echo "$kallsyms_of_boot" | awk -v n="$name" '$3 == n && NF == 3' | sed -n "${pos}p" | cut -d' ' -f1)
+saved=$(echo "$kallsyms_of_boot" | awk '$3 == "saved_command_line" && NF == 3 { print $1 }')
+like "$want" '^ffffffff[0-9a-f]{8}$' "this boot's kallsyms has a $pos. $name ($want)"
+got=$(echo "$line" | sed -n 's/.*type_show=\([0-9a-f]*\).*/\1/p')
+is "$got" "$want" ".text: printed $name == the $pos. $name in this boot's /proc/kallsyms"
+is "$(echo "$line" | sed -n 's/.*data_fn=\([0-9a-f]*\).*/\1/p')" "$want" ".data table: function pointer == the $pos. $name"
+is "$(echo "$line" | sed -n 's/.*data_ptr=\([0-9a-f]*\).*/\1/p')" "$saved" ".data table: data pointer == &saved_command_line"
+is "$(echo "$line" | sed -n 's/.*rodata_ptr=\([0-9a-f]*\).*/\1/p')" "$saved" ".rodata: pointer == &saved_command_line"
+is "$(sed -n 's/.*livepatch_annotated: type_show #3 at \([0-9a-f]*\)$/\1/p' "$E2E_OUT")" "$want" \
+	".init.text: the address printed at module init == the $pos. $name"
+unlike "$out" 'Unknown symbol|not marked as a livepatch' "no loader complaint"
+e2e_diag_on_fail
+
+done_testing

@@ -1,0 +1,414 @@
+# SPDX-License-Identifier: GPL-2.0-only
+# shellcheck shell=bash
+# Real-kernel harness: boots the installed Debian kernel under qemu (TCG) with a
+# busybox initramfs holding our modules and a shell script, and hands back what
+# the script printed. Source it after tests/lib.sh.
+#
+#   e2e_release                 kernel release of the installed linux-image-amd64
+#   e2e_kdir                    its Kbuild tree (/lib/modules/<rel>/build)
+#   e2e_kallsyms                path of a cached /proc/kallsyms dump of that kernel
+#   e2e_map                     path of the symbol map built from that dump
+#   e2e_boot NAME SCRIPT [KO...]
+#                               boot once; the modules are in /m/ ($M in
+#                               the guest), SCRIPT runs as root under busybox
+#                               sh, with klp_wait PATCH defined. Sets E2E_OUT (file: the script's
+#                               stdout+stderr), E2E_CONSOLE (file: serial console),
+#                               E2E_DATA (file: what the script wrote to $DATA),
+#                               E2E_RC (script exit status, "none" if it never
+#                               ended), E2E_SECONDS. Returns 0 when the
+#                               boot reached the end of the script, else 1.
+#   e2e_run NAME SCRIPT [KO...] e2e_boot, then print the script's output
+#                               (for $(...)); 1 if the boot failed
+#   e2e_boot_ok DESC            TAP assertion on the last e2e_boot
+#   e2e_diag_console [N]        print the last N lines of the last boot's
+#                               console and output as TAP diagnostics
+#   e2e_diag_on_fail            the same, only if a check failed since the boot
+#   e2e_sample NAME             scratch copy of samples/NAME
+#   e2e_klp_build LOG ARGS...   scripts/klp-build -k <Debian kdir> ARGS
+#   e2e_make LOG DIR            plain Kbuild build of DIR
+#   e2e_map_modules OUT KO...   map of the Debian kernel plus these modules
+#
+# Environment: KLP_E2E_CACHE (default /var/tmp/klp-e2e), KLP_E2E_RELEASE (force a
+# release), KLP_E2E_TIMEOUT (seconds per boot, default 180), KLP_E2E_QEMU.
+# E2E_DEBIAN_MODULES="ext4 ...": Debian modules (and their dependencies) to
+# put in the next initramfs, for "modprobe NAME" in the guest script.
+#
+# Never the host's running kernel, never KVM: the kernel under test is the one
+# Debian installed, emulated by TCG so the result does not depend on the host.
+
+E2E_CACHE=${KLP_E2E_CACHE:-/var/tmp/klp-e2e}
+E2E_TIMEOUT=${KLP_E2E_TIMEOUT:-180}
+E2E_QEMU=${KLP_E2E_QEMU:-qemu-system-x86_64}
+E2E_OUT=
+E2E_CONSOLE=
+E2E_DATA=
+E2E_RC=
+E2E_NAME=
+E2E_SECONDS=
+
+# The release comes from the metapackage's dependency, so an upgraded Debian
+# kernel is picked up without editing anything; the newest complete
+# vmlinuz + build tree pair is the fallback when dpkg cannot say.
+e2e_release() {
+	local rel dep v
+	if [ -n "${KLP_E2E_RELEASE:-}" ]; then
+		echo "$KLP_E2E_RELEASE"
+		return 0
+	fi
+	dep=$(dpkg-query -W -f='${Depends}' linux-image-amd64 2>/dev/null) || dep=
+	rel=$(printf '%s\n' "$dep" | sed 's/[,|]/\n/g' |
+		sed -n 's/^ *linux-image-\([^ ]*-amd64\).*/\1/p' | head -n 1)
+	if [ -n "$rel" ] && [ -f "/boot/vmlinuz-$rel" ] &&
+	   [ -d "/lib/modules/$rel/build" ]; then
+		echo "$rel"
+		return 0
+	fi
+	rel=
+	for v in /boot/vmlinuz-*-amd64; do
+		[ -f "$v" ] || continue
+		v=${v#/boot/vmlinuz-}
+		[ -d "/lib/modules/$v/build" ] && rel="$rel$v"$'\n'
+	done
+	rel=$(printf '%s' "$rel" | sort -V | tail -n 1)
+	if [ -z "$rel" ]; then
+		echo "e2e: no Debian kernel: install linux-image-amd64 linux-headers-amd64" >&2
+		return 1
+	fi
+	echo "$rel"
+}
+
+e2e_kdir() {
+	local rel
+	rel=$(e2e_release) || return 1
+	echo "/lib/modules/$rel/build"
+}
+
+_e2e_cachedir() {
+	local rel
+	rel=$(e2e_release) || return 1
+	mkdir -p "$E2E_CACHE/$rel" || return 1
+	echo "$E2E_CACHE/$rel"
+}
+
+# Checks that would otherwise surface as a confusing boot timeout.
+_e2e_prereq() {
+	local rel
+	rel=$(e2e_release) || return 1
+	[ -r "/boot/vmlinuz-$rel" ] || { echo "e2e: /boot/vmlinuz-$rel not readable" >&2; return 1; }
+	command -v "$E2E_QEMU" > /dev/null || { echo "e2e: $E2E_QEMU not found (qemu-system-x86)" >&2; return 1; }
+	[ -x /bin/busybox ] || { echo "e2e: /bin/busybox missing (busybox-static)" >&2; return 1; }
+	command -v cpio > /dev/null || { echo "e2e: cpio missing" >&2; return 1; }
+	# The initramfs has no libc: ldd fails on a static binary.
+	if ldd /bin/busybox > /dev/null 2>&1; then
+		echo "e2e: /bin/busybox is dynamic; install busybox-static" >&2
+		return 1
+	fi
+}
+
+# The init keeps the script's output off the console: kernel messages would
+# interleave with it. ttyS1 carries the output, ttyS2 bulk data ($DATA).
+_e2e_init() {
+	cat <<'EOF'
+#!/bin/sh
+/bin/busybox --install -s /bin
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+mount -t tmpfs tmpfs /tmp
+echo 0 > /proc/sys/kernel/kptr_restrict
+stty -F /dev/ttyS1 raw -echo 2>/dev/null
+stty -F /dev/ttyS2 raw -echo 2>/dev/null
+export M=/m DATA=/dev/ttyS2 PATH=/bin
+echo "e2e: script begin"
+cd /
+sh /script > /dev/ttyS1 2>&1 < /dev/null
+rc=$?
+sync
+echo "e2e: script end rc=$rc"
+echo "E2E-RC=$rc" > /dev/ttyS1
+reboot -f
+EOF
+}
+
+# Shell functions every guest script can use.
+_e2e_guest_lib() {
+	cat <<'EOF'
+# klp_wait PATCH: wait until the patch's transition is over (an idle busybox
+# system finishes within a second even under TCG). A disabled patch's sysfs
+# directory goes away when its transition ends.
+klp_wait() {
+	_n=0
+	while :; do
+		if [ ! -d /sys/kernel/livepatch/$1 ]; then
+			echo "klp_wait: $1 gone"
+			return 0
+		fi
+		[ "$(cat /sys/kernel/livepatch/$1/transition)" = 0 ] && break
+		_n=$((_n + 1))
+		if [ $_n -gt 300 ]; then
+			echo "klp_wait: $1 still in transition after 30s"
+			return 1
+		fi
+		sleep 0.1
+	done
+	echo "klp_wait: $1 transition=0 enabled=$(cat /sys/kernel/livepatch/$1/enabled)"
+}
+EOF
+}
+
+# Debian modules named in E2E_DEBIAN_MODULES go in with what they depend on
+# and a modules.dep restricted to them, so "modprobe NAME" works in the
+# guest. The tests themselves need none: the 8250 UART, proc, sysfs, devtmpfs
+# and the livepatch core are built into Debian's kernel.
+_e2e_debian_modules() {
+	local root=$1 rel mdir name path todo=() seen=" " dep
+	[ -n "${E2E_DEBIAN_MODULES:-}" ] || return 0
+	rel=$(e2e_release) || return 1
+	mdir=/lib/modules/$rel
+	for name in $E2E_DEBIAN_MODULES; do
+		path=$(modinfo -k "$rel" -F filename "$name" 2>/dev/null) ||
+			{ echo "e2e: no Debian module $name in $mdir" >&2; return 1; }
+		todo+=("${path#"$mdir"/}")
+	done
+	while [ ${#todo[@]} -gt 0 ]; do
+		path=${todo[0]}
+		todo=("${todo[@]:1}")
+		case $seen in *" $path "*) continue ;; esac
+		seen="$seen$path "
+		mkdir -p "$root$mdir/$(dirname "$path")" || return 1
+		cp "$mdir/$path" "$root$mdir/$path" || return 1
+		# modules.dep lists the dependencies space-separated on one line
+		# shellcheck disable=SC2013
+		for dep in $(sed -n "s|^$path: *||p" "$mdir/modules.dep"); do
+			todo+=("$dep")
+		done
+	done
+	for path in $seen; do
+		grep "^$path:" "$mdir/modules.dep"
+	done > "$root$mdir/modules.dep"
+}
+
+# e2e_initramfs OUT SCRIPT [KO...]
+e2e_initramfs() {
+	local out=$1 script=$2 root ko
+	shift 2
+	root=$(mktemp -d "$T/initramfs.XXXXXX") || return 1
+	mkdir -p "$root/bin" "$root/proc" "$root/sys" "$root/dev" "$root/tmp" "$root/m" || return 1
+	cp /bin/busybox "$root/bin/busybox" || return 1
+	ln -s busybox "$root/bin/sh"
+	_e2e_init > "$root/init"
+	chmod 755 "$root/init"
+	{ _e2e_guest_lib; cat "$script"; } > "$root/script" || return 1
+	for ko in "$@"; do
+		cp "$ko" "$root/m/" || return 1
+	done
+	_e2e_debian_modules "$root" || return 1
+	(cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc --quiet) > "$out" || return 1
+	rm -rf "$root"
+}
+
+# e2e_boot NAME SCRIPT [KO...]
+e2e_boot() {
+	local name=$1 script=$2 dir rel start rc
+	shift 2
+	E2E_NAME=$name
+	_e2e_failed_before=${_tap_failed:-0}
+	dir="$T/boot-$name"
+	mkdir -p "$dir"
+	E2E_OUT=$dir/out
+	E2E_CONSOLE=$dir/console.log
+	E2E_DATA=$dir/data
+	E2E_RC=
+	: > "$E2E_OUT"
+	: > "$E2E_CONSOLE"
+	: > "$E2E_DATA"
+	if ! _e2e_prereq > "$E2E_CONSOLE" 2>&1; then
+		E2E_RC=none
+		return 1
+	fi
+	rel=$(e2e_release)
+	if ! e2e_initramfs "$dir/initramfs.cpio" "$script" "$@" >> "$E2E_CONSOLE" 2>&1; then
+		echo "e2e: building the initramfs failed" >> "$E2E_CONSOLE"
+		E2E_RC=none
+		return 1
+	fi
+	: > "$E2E_CONSOLE.raw"
+	: > "$dir/out.raw"
+	: > "$dir/data.raw"
+	start=$(date +%s.%N)
+	# oops=panic + panic=-1 + -no-reboot: a crash ends the run at once
+	# instead of waiting for the timeout.
+	timeout --kill-after=5 "$E2E_TIMEOUT" "$E2E_QEMU" \
+		-accel tcg -m 1G -nographic -no-reboot -monitor none \
+		-kernel "/boot/vmlinuz-$rel" -initrd "$dir/initramfs.cpio" \
+		-append "console=ttyS0 rdinit=/init panic=-1 oops=panic loglevel=7" \
+		-serial "file:$E2E_CONSOLE.raw" -serial "file:$dir/out.raw" \
+		-serial "file:$dir/data.raw" < /dev/null > "$dir/qemu.stdout" 2>&1
+	rc=$?
+	E2E_SECONDS=$(echo "$start $(date +%s.%N)" | awk '{ printf "%.1f", $2 - $1 }')
+	tr -d '\r' < "$E2E_CONSOLE.raw" >> "$E2E_CONSOLE" 2>/dev/null
+	cat "$dir/qemu.stdout" >> "$E2E_CONSOLE"
+	[ "$rc" -eq 124 ] || [ "$rc" -eq 137 ] &&
+		echo "e2e: qemu killed after ${E2E_TIMEOUT}s (timeout)" >> "$E2E_CONSOLE"
+	tr -d '\r' < "$dir/out.raw" > "$dir/out.all" 2>/dev/null
+	cp "$dir/data.raw" "$E2E_DATA" 2>/dev/null
+	E2E_RC=$(sed -n 's/^E2E-RC=\([0-9]*\)$/\1/p' "$dir/out.all" | tail -n 1)
+	grep -v '^E2E-RC=' "$dir/out.all" > "$E2E_OUT"
+	if [ -z "$E2E_RC" ]; then
+		echo "e2e: $E2E_QEMU exited with status $rc before the script ended" >> "$E2E_CONSOLE"
+		E2E_RC=none
+		_e2e_keep_log
+		return 1
+	fi
+	return 0
+}
+
+# e2e_run NAME SCRIPT [KO...]: e2e_boot, then print the script's output;
+# for $(...) callers, which do not see the E2E_* variables. On a failed boot
+# the console goes to stderr and the status is 1.
+e2e_run() {
+	if e2e_boot "$@"; then
+		cat "$E2E_OUT"
+		return 0
+	fi
+	e2e_diag_console >&2
+	return 1
+}
+
+# A failed boot's log outlives $T, so it can be read after prove is done.
+_e2e_keep_log() {
+	local keep
+	keep="$E2E_CACHE/logs"
+	mkdir -p "$keep" 2>/dev/null || return 0
+	keep="$keep/$(basename "$0" .t)-$E2E_NAME.log"
+	{
+		cat "$E2E_CONSOLE"
+		echo "---- script output ----"
+		cat "$E2E_OUT"
+	} > "$keep" 2>/dev/null && echo "# e2e: serial log kept in $keep"
+}
+
+e2e_diag_console() {
+	echo "# ---- serial console of boot '$E2E_NAME' ($E2E_CONSOLE) ----"
+	tail -n "${1:-80}" "$E2E_CONSOLE" | sed 's/^/#   /'
+	echo "# ---- script output ----"
+	tail -n "${1:-80}" "$E2E_OUT" | sed 's/^/#   /'
+}
+
+# e2e_diag_on_fail: after the checks of a boot, print its serial log if any
+# of them failed.
+e2e_diag_on_fail() {
+	[ "${_tap_failed:-0}" -gt "${_e2e_failed_before:-0}" ] || return 0
+	e2e_diag_console 60
+	_e2e_keep_log
+}
+
+e2e_boot_ok() {
+	if [ "$E2E_RC" != none ]; then
+		pass "$1 (booted in ${E2E_SECONDS:-?}s, script exit $E2E_RC)"
+	else
+		fail "$1" "boot '$E2E_NAME' did not reach the end of its script"
+		e2e_diag_console
+	fi
+}
+
+# A rebuilt package may keep its release string: the dump belongs to one
+# vmlinuz file, not to a release.
+_e2e_kernel_id() {
+	local rel
+	rel=$(e2e_release) || return 1
+	stat -L -c '%s %Y' "/boot/vmlinuz-$rel"
+}
+
+# Each boot is slow, so the dump is taken once per kernel. Reading it
+# as root with kptr_restrict=0 gives real addresses.
+e2e_kallsyms() {
+	local dir s id
+	dir=$(_e2e_cachedir) || return 1
+	id=$(_e2e_kernel_id) || return 1
+	if [ -s "$dir/kallsyms" ] && [ "$(cat "$dir/kallsyms.id" 2>/dev/null)" = "$id" ]; then
+		echo "$dir/kallsyms"
+		return 0
+	fi
+	# gzip: the emulated UART moves about 200 KB/s, the dump is 4 MB.
+	s="$T/kallsyms.sh"
+	cat > "$s" <<'EOF'
+gzip -1 -c /proc/kallsyms > $DATA
+echo "lines $(wc -l < /proc/kallsyms)"
+EOF
+	if ! e2e_boot kallsyms "$s" > /dev/null || [ "$E2E_RC" != 0 ]; then
+		echo "e2e: could not dump /proc/kallsyms" >&2
+		e2e_diag_console >&2
+		return 1
+	fi
+	# Checked against the guest's own line count: a short dump would give a
+	# map that silently lacks symbols. The .tmp.PID name lets two tests race.
+	local want tmp="$dir/kallsyms.tmp.$$"
+	want=$(sed -n 's/^lines //p' "$E2E_OUT")
+	gzip -dc < "$E2E_DATA" > "$tmp" 2>/dev/null
+	if [ -z "$want" ] || [ "$(wc -l < "$tmp")" -ne "$want" ] ||
+	   ! grep -Eq '^ffffffff[0-9a-f]{8} [tT] cmdline_proc_show$' "$tmp"; then
+		echo "e2e: kallsyms dump truncated or without addresses" >&2
+		rm -f "$tmp"
+		return 1
+	fi
+	mv "$tmp" "$dir/kallsyms" || return 1
+	echo "$id" > "$dir/kallsyms.id"
+	echo "$dir/kallsyms"
+}
+
+# e2e_map_modules OUT KO...: the map of the Debian kernel plus our own target
+# modules (their symbols come from the .ko files).
+e2e_map_modules() {
+	local out=$1 ks ko args=()
+	shift
+	ks=$(e2e_kallsyms) || return 1
+	for ko in "$@"; do
+		args+=(--module "$ko")
+	done
+	klp-symbols -o "$out" --kallsyms "$ks" "${args[@]}"
+}
+
+# e2e_sample NAME: a scratch copy of samples/NAME (builds leave the tree
+# clean); echoes its path.
+e2e_sample() {
+	local dst="$T/samples/$1"
+	mkdir -p "$(dirname "$dst")" || return 1
+	rm -rf "$dst"
+	cp -r "$TOP/samples/$1" "$dst" || return 1
+	echo "$dst"
+}
+
+# e2e_klp_build LOG [klp-build args...]: klp-build against the Debian kernel.
+e2e_klp_build() {
+	local log=$1 kdir
+	shift
+	kdir=$(e2e_kdir) || return 1
+	"$TOP/scripts/klp-build" -k "$kdir" "$@" > "$log" 2>&1
+}
+
+# e2e_make LOG DIR: plain Kbuild build (target modules).
+e2e_make() {
+	local kdir
+	kdir=$(e2e_kdir) || return 1
+	make -C "$kdir" M="$2" modules > "$1" 2>&1
+}
+
+e2e_map() {
+	local dir ks tool
+	dir=$(_e2e_cachedir) || return 1
+	ks=$(e2e_kallsyms) || return 1
+	tool=$(command -v klp-symbols) || { echo "e2e: klp-symbols not built" >&2; return 1; }
+	# A rebuilt klp-symbols may write a different map: redo it.
+	if [ -s "$dir/kernel.map" ] && [ "$dir/kernel.map" -nt "$ks" ] &&
+	   [ "$dir/kernel.map" -nt "$tool" ]; then
+		echo "$dir/kernel.map"
+		return 0
+	fi
+	if ! klp-symbols -o "$dir/kernel.map.tmp.$$" --kallsyms "$ks" >&2; then
+		rm -f "$dir/kernel.map.tmp.$$"
+		return 1
+	fi
+	mv "$dir/kernel.map.tmp.$$" "$dir/kernel.map" || return 1
+	echo "$dir/kernel.map"
+}
