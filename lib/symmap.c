@@ -38,6 +38,9 @@ struct symmap {
 	uint32_t *table;		/* open addressing, indices into names */
 	size_t table_size;		/* power of two */
 
+	uint32_t *obj_table;		/* objects by name: index + 1, 0 empty */
+	size_t obj_table_size;		/* power of two */
+
 	struct arena_chunk *arena;
 	const struct strset *filter;	/* keep only these names, when set */
 	size_t nr_read;
@@ -99,6 +102,7 @@ void symmap_free(struct symmap *map)
 		free(c);
 	}
 	free(map->objs);
+	free(map->obj_table);
 	free(map->names);
 	free(map->table);
 	free(map);
@@ -183,15 +187,39 @@ bool symmap_valid_objname(const char *name)
 	return len && len <= MAP_OBJNAME_MAX && !strpbrk(name, ".-,/ \t\n");
 }
 
-struct map_object *symmap_find_object(const struct symmap *map, const char *name)
+/* Objects by name: maps of 4,000 modules would make a linear search quadratic. */
+static uint32_t *obj_slot(const struct symmap *map, const char *name)
+{
+	size_t mask = map->obj_table_size - 1, slot = hash_str(name) & mask;
+	uint32_t idx;
+
+	while ((idx = map->obj_table[slot]) && strcmp(map->objs[idx - 1]->name, name))
+		slot = (slot + 1) & mask;
+	return &map->obj_table[slot];
+}
+
+static void obj_table_insert(struct symmap *map, struct map_object *obj)
 {
 	size_t i;
 
-	/* A few thousand objects at most, looked up once per object header. */
-	for (i = 0; i < map->nr_objs; i++)
-		if (!strcmp(map->objs[i]->name, name))
-			return map->objs[i];
-	return NULL;
+	if ((map->nr_objs + 1) * 2 > map->obj_table_size) {
+		free(map->obj_table);
+		map->obj_table_size = map->obj_table_size ? map->obj_table_size * 2 : 64;
+		map->obj_table = xcalloc(map->obj_table_size, sizeof(*map->obj_table));
+		for (i = 0; i < map->nr_objs; i++)
+			*obj_slot(map, map->objs[i]->name) = i + 1;
+	}
+	*obj_slot(map, obj->name) = obj->index + 1;
+}
+
+struct map_object *symmap_find_object(const struct symmap *map, const char *name)
+{
+	uint32_t idx;
+
+	if (!map->obj_table)
+		return NULL;
+	idx = *obj_slot(map, name);
+	return idx ? map->objs[idx - 1] : NULL;
 }
 
 struct map_object *symmap_add_object(struct symmap *map, const char *name)
@@ -204,6 +232,7 @@ struct map_object *symmap_add_object(struct symmap *map, const char *name)
 	memset(obj, 0, sizeof(*obj));
 	obj->name = arena_strndup(map, name, strlen(name));
 	obj->index = map->nr_objs;
+	obj_table_insert(map, obj);
 	grow_array(&map->objs, &map->alloc_objs, map->nr_objs + 1, sizeof(*map->objs));
 	map->objs[map->nr_objs++] = obj;
 	return obj;
