@@ -181,6 +181,7 @@ int atomic_file_open(struct atomic_file *af, const char *path, unsigned int mode
 {
 	char *dup = xstrdup(path);
 	char *base = xstrdup(basename(dup));
+	mode_t mask;
 
 	strcpy(dup, path);
 	af->path = xstrdup(path);
@@ -196,7 +197,10 @@ int atomic_file_open(struct atomic_file *af, const char *path, unsigned int mode
 		af->path = af->tmp_path = NULL;
 		return -1;
 	}
-	if (fchmod(af->fd, mode & ~(mode_t)umask(umask(0))) < 0) {
+	/* mkstemp() makes 0600; the file gets what open(2) would have given it. */
+	mask = umask(0);
+	umask(mask);
+	if (fchmod(af->fd, mode & ~mask) < 0) {
 		error("%s: %s", af->tmp_path, strerror(errno));
 		atomic_file_abort(af);
 		return -1;
@@ -370,6 +374,9 @@ static void strset_insert(struct strset *set, const char *s, uint64_t h)
 
 void strset_add(struct strset *set, const char *s)
 {
+	/* strset_has() never matches "": keeping it would only leak a second copy. */
+	if (!*s)
+		return;
 	if ((set->nr + 1) * 2 > set->size) {
 		struct strset bigger = { .size = set->size ? set->size * 2 : 64 };
 		size_t i;

@@ -24,6 +24,8 @@ chmod 640 "$T/lp.o"
 klp-convert "$T/map" "$T/lp.o" "$T/mode.o" 2>/dev/null
 is "$(stat -c %a "$T/mode.o")" "640" "output keeps the input's permissions"
 chmod 644 "$T/lp.o"
+(umask 077; klp-convert "$T/map" "$T/lp.o" "$T/umask.o" 2>/dev/null)
+is "$(stat -c %a "$T/umask.o")" "600" "output mode honours the umask, as open(2) would"
 
 # A failed conversion over an existing output leaves that output alone.
 echo "previous" > "$T/existing.o"
