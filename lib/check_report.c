@@ -80,6 +80,26 @@ void finding_note(struct finding *f, const char *fmt, ...)
 	f->notes[f->nr_notes++] = s;
 }
 
+void report_print_messages(const struct check_report *rep, const char *path)
+{
+	size_t i, j;
+
+	for (i = 0; i < rep->nr; i++) {
+		const struct finding *f = &rep->items[i];
+
+		if (f->level == FINDING_ERROR)
+			error("%s: %s", path, f->message);
+		else if (f->level == FINDING_WARNING)
+			warn("%s: %s", path, f->message);
+		else if (verbose)
+			info("%s: %s", path, f->message);
+		else
+			continue;
+		for (j = 0; j < f->nr_notes; j++)
+			fprintf(stderr, "    %s\n", f->notes[j]);
+	}
+}
+
 void report_release(struct check_report *rep)
 {
 	size_t i, j;

@@ -46,6 +46,12 @@ void finding_note(struct finding *f, const char *fmt, ...) __attribute__((format
 
 void report_release(struct check_report *rep);
 
+/*
+ * As messages of the running tool, each prefixed with the file it is about:
+ * "klp-convert: error: lp.ko: ...", its notes indented under it.
+ */
+void report_print_messages(const struct check_report *rep, const char *path);
+
 /* Human form: one block per finding, most severe first, then a summary line. */
 void report_print_text(const struct check_report *rep, FILE *f);
 /* The findings as a JSON array (no trailing newline). */

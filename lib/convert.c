@@ -198,13 +198,24 @@ static void warn_init_twin(const struct converter *c, const struct map_symbol *f
 	}
 }
 
-static bool exported(struct converter *c, struct symbol *sym, const struct map_symbol *first)
+/* The export the loader would bind to: vmlinux's first. */
+static const struct map_symbol *find_export(const struct map_symbol *first)
 {
 	const struct map_symbol *s, *exp = NULL;
 
 	for (s = first; s; s = s->next)
 		if ((s->flags & MAP_EXPORTED) && (!exp || is_vmlinux(s->obj->name)))
 			exp = s;
+	return exp;
+}
+
+static bool patches_object(const struct converter *c, const char *obj)
+{
+	return c->opts->patched && strset_has(c->opts->patched, obj, strlen(obj));
+}
+
+static bool exported(struct converter *c, struct symbol *sym, const struct map_symbol *exp)
+{
 	if (!exp) {
 		if (!module_versions_has(c->elf, sym->name))
 			return false;
@@ -220,13 +231,32 @@ static bool exported(struct converter *c, struct symbol *sym, const struct map_s
 	return true;
 }
 
+/*
+ * An export of a module the patch targets: that module may load after the
+ * patch, when the loader could not resolve it, so livepatch binds it late.
+ */
+static bool resolve_patched_export(struct converter *c, struct symbol *sym,
+				   const struct map_symbol *first, const struct map_symbol *exp)
+{
+	unsigned int n;
+
+	if (!exp || is_vmlinux(exp->obj->name) || !patches_object(c, exp->obj->name))
+		return false;
+	n = symmap_count_in(first, exp->obj);
+	add_target(c, sym, sym->name, exp->obj->name, exp->obj->name, n > 1 ? exp->pos : 0,
+		   "exported by the patched module");
+	info("%s: %s: exported by %s, which the patch targets: bound by livepatch when it loads",
+	     c->elf->path, sym->name, exp->obj->name);
+	return true;
+}
+
 static void resolve_from_map(struct converter *c, struct symbol *sym)
 {
 	const struct map_symbol *first = symmap_lookup(c->opts->map, sym->name), *s;
-	const struct map_symbol *only = NULL;
+	const struct map_symbol *only = NULL, *exp = find_export(first);
 	unsigned int n = 0;
 
-	if (exported(c, sym, first))
+	if (resolve_patched_export(c, sym, first, exp) || exported(c, sym, exp))
 		return;
 	for (s = first; s; s = s->next) {
 		/* A dump taken with this very patch loaded lists its own symbols. */
@@ -330,6 +360,33 @@ static struct section *klp_section(struct converter *c, const char *lp_obj,
 	c->klp_secs[c->nr_klp_secs++] = sec;
 	c->stats->sections++;
 	return sec;
+}
+
+/*
+ * A module converted before keeps its .klp.rela sections and new relocations
+ * join them (klp_section()): each must really be the livepatch relocation
+ * section its name says, or relocations would be moved into a section that
+ * is not one (lost on write) or into the very section being read.
+ */
+static void check_klp_sections(struct converter *c)
+{
+	static const char prefix[] = ".klp.rela.";
+	struct section *sec;
+	const char *dot;
+	size_t i;
+
+	for_each_section(c->elf, sec, i) {
+		if (!str_starts_with(sec->name, prefix))
+			continue;
+		dot = strchr(sec->name + strlen(prefix), '.');
+		if (sec->sh.sh_type == SHT_RELA && (sec->sh.sh_flags & SHF_RELA_LIVEPATCH) &&
+		    dot && !strcmp(dot + 1, sec->info->name))
+			continue;
+		error("%s: section %s is not a livepatch relocation section (SHT_RELA, "
+		      "SHF_RELA_LIVEPATCH, .klp.rela.<object>.<section it relocates>)",
+		      c->elf->path, sec->name);
+		c->errors++;
+	}
 }
 
 static bool is_init_section(const char *name)
@@ -536,6 +593,7 @@ int klp_convert(struct elf_file *elf, const struct convert_opts *opts,
 		warn("%s: carries a module signature, which the converted module loses: "
 		     "sign the output again (scripts/sign-file)", elf->path);
 	c.targets = xcalloc(elf->nr_syms, sizeof(*c.targets));
+	check_klp_sections(&c);
 	c.errors += annotations_read(elf, c.arch, &c.ann);
 	stats->annotations = c.ann.nr;
 	resolve_symbols(&c);

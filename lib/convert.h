@@ -16,6 +16,7 @@
 
 struct convert_opts {
 	const struct symmap *map;	/* NULL: only annotated symbols convert */
+	const struct strset *patched;	/* the patch's klp_object names; NULL: unknown */
 	FILE *plan;			/* where to print what is done; NULL: nowhere */
 };
 

@@ -105,3 +105,23 @@ cc_obj() {
 	gcc -c -O2 -fno-pic -mcmodel=kernel -fno-asynchronous-unwind-tables \
 		-ffunction-sections -I"$TOP/include" "$@" -o "$out" "${out%.o}.c"
 }
+
+# section_bytes FILE SECTION: the section's contents on stdout. objcopy
+# replaces its output file by rename, so it must never be given /dev/stdout
+# (that replaces the device link itself); an empty result is an error.
+section_bytes() {
+	local out
+	out=$(mktemp "$T/section.XXXXXX")
+	objcopy -O binary --only-section="$2" "$1" "$out" && [ -s "$out" ] && cat "$out"
+	local rc=$?
+	rm -f "$out"
+	return $rc
+}
+
+# same_section A B SECTION: the section has the same, non-empty, bytes in both.
+same_section() {
+	local a b
+	a=$(section_bytes "$1" "$3" | od -An -tx1 | tr -d ' \n')
+	b=$(section_bytes "$2" "$3" | od -An -tx1 | tr -d ' \n')
+	[ -n "$a" ] && [ "$a" = "$b" ]
+}

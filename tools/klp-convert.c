@@ -9,6 +9,7 @@
 
 #include "convert.h"
 #include "elf_file.h"
+#include "klp_tables.h"
 #include "symmap.h"
 
 static void usage(FILE *f)
@@ -28,12 +29,13 @@ static void usage(FILE *f)
 }
 
 /* A module needs a few names out of a million: the map keeps only those. */
-static int load_map(const struct elf_file *elf, const char *path, struct symmap **map)
+static int load_map(struct elf_file *elf, const char *path, struct symmap **map)
 {
 	struct strset names = { 0 };
 	int ret;
 
 	klp_needed_names(elf, &names);
+	klp_tables_needed_names(elf, &names);
 	*map = symmap_new();
 	ret = symmap_load_names(*map, path, &names);
 	if (!ret)
@@ -43,12 +45,43 @@ static int load_map(const struct elf_file *elf, const char *path, struct symmap 
 	return ret;
 }
 
+/*
+ * The patch's own klp_patch/klp_object/klp_func tables, checked here so that
+ * a bad old_name or old_sympos fails the build rather than the insmod. Their
+ * object names tell which modules the patch targets.
+ */
+static unsigned int check_tables(struct elf_file *elf, const struct symmap *map,
+				 struct strset *patched, bool *known)
+{
+	struct check_report rep = { 0 };
+	struct klp_tables t;
+	unsigned int errors = 0;
+	size_t i;
+	int ret = klp_read_tables(elf, &t, &rep);
+
+	*known = !ret;
+	if (ret > 0)
+		warn("%s: no struct klp_patch found: its tables were not checked", elf->path);
+	else if (ret < 0)
+		errors++;
+	else
+		errors += klp_tables_check(&t, elf, map, &rep);
+	for (i = 0; !ret && i < t.nr_objs; i++)
+		strset_add(patched, klp_object_name(&t.objs[i]));
+	report_print_messages(&rep, elf->path);
+	report_release(&rep);
+	klp_tables_release(&t);
+	return errors;
+}
+
 static int convert(const char *map_path, const char *in, const char *out, bool dry_run)
 {
 	struct convert_opts opts = { .plan = dry_run ? stdout : (verbose ? stderr : NULL) };
+	struct strset patched = { 0 };
 	struct convert_stats stats;
 	struct symmap *map = NULL;
 	struct elf_file *elf;
+	bool known;
 	int ret = 1;
 
 	elf = elf_open_read(in);
@@ -57,6 +90,11 @@ static int convert(const char *map_path, const char *in, const char *out, bool d
 	if (map_path && load_map(elf, map_path, &map))
 		goto out;
 	opts.map = map;
+	if (check_tables(elf, map, &patched, &known)) {
+		error("%s: the patch's klp tables are wrong; %s was not written", in, out);
+		goto out;
+	}
+	opts.patched = known ? &patched : NULL;
 	if (klp_convert(elf, &opts, &stats)) {
 		error("%s: not converted; %s was not written", in, out);
 	} else if (dry_run || !elf_write(elf, out)) {
@@ -68,6 +106,7 @@ static int convert(const char *map_path, const char *in, const char *out, bool d
 out:
 	elf_close(elf);
 	symmap_free(map);
+	strset_free(&patched);
 	return ret;
 }
 

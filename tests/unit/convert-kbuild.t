@@ -5,7 +5,18 @@
 source "$(dirname "$0")/../lib.sh"
 
 kdir=$(ls -d /lib/modules/*/build 2>/dev/null | sort -V | tail -n 1)
-[ -n "$kdir" ] || { fail "kernel headers installed (linux-headers-amd64)"; done_testing; }
+[ -n "$kdir" ] || { fail "kernel headers installed (linux-headers-amd64)"; # klp-convert checks the patch's own tables by default: a wrong old_name
+# fails the build, not the insmod.
+sed -i 's/"cmdline_proc_show"/"cmdline_proc_shwo"/' "$T/m/lp.c"
+make -C "$kdir" M="$T/m" KBUILD_MODPOST_WARN=1 modules > /dev/null 2>&1
+out=$(klp-convert "$T/map" "$ko" "$T/typo.ko" 2>&1)
+rc=$?
+is "$rc" "1" "a patch of a function the kernel does not have fails the conversion"
+like "$out" "error: $T/m/lp.ko: vmlinux: no function cmdline_proc_shwo in vmlinux" \
+	"... naming the file, the object and the function"
+[ ! -e "$T/typo.ko" ] && pass "... and writes nothing" || fail "... and writes nothing"
+
+done_testing; }
 
 mkdir -p "$T/m"
 cat > "$T/m/lp.c" <<'SRC'
@@ -48,9 +59,20 @@ out=$(make -C "$kdir" M="$T/m" KBUILD_MODPOST_WARN=1 modules 2>&1)
 like "$out" 'WARNING: modpost: "saved_command_line" \[.*lp.ko\] undefined!' \
 	"modpost warns about the unexported symbol instead of failing"
 ko=$T/m/lp.ko
-[ -f "$ko" ] || { fail "module built" "$out"; done_testing; }
+[ -f "$ko" ] || { fail "module built" "$out"; # klp-convert checks the patch's own tables by default: a wrong old_name
+# fails the build, not the insmod.
+sed -i 's/"cmdline_proc_show"/"cmdline_proc_shwo"/' "$T/m/lp.c"
+make -C "$kdir" M="$T/m" KBUILD_MODPOST_WARN=1 modules > /dev/null 2>&1
+out=$(klp-convert "$T/map" "$ko" "$T/typo.ko" 2>&1)
+rc=$?
+is "$rc" "1" "a patch of a function the kernel does not have fails the conversion"
+like "$out" "error: $T/m/lp.ko: vmlinux: no function cmdline_proc_shwo in vmlinux" \
+	"... naming the file, the object and the function"
+[ ! -e "$T/typo.ko" ] && pass "... and writes nothing" || fail "... and writes nothing"
 
-printf 'klp-symbol-map 1\nobject vmlinux\nffffffff82a1e0c8 B saved_command_line\nffffffff81123450 T seq_printf x\n' > "$T/map"
+done_testing; }
+
+printf 'klp-symbol-map 1\nobject vmlinux\nffffffff81400000 t cmdline_proc_show\nffffffff82a1e0c8 B saved_command_line\nffffffff81123450 T seq_printf x\n' > "$T/map"
 ok "klp-convert converts the Kbuild module" klp-convert "$T/map" "$ko" "$T/out.ko"
 
 relocs=$(readelf -rW "$T/out.ko")
@@ -66,16 +88,26 @@ off=$(echo "$klp" | awk '{print $1}')
 is "$(readelf -rW "$ko" | awk '/saved_command_line/{print $1}')" "$off" "relocation kept its offset"
 unlike "$(echo "$relocs" | awk '/^Relocation section .\.rela\.text/{f=1;next} /^Relocation/{f=0} f')" \
 	'saved_command_line' ".rela.text no longer has it (moved, not copied)"
-bytes=$(objcopy -O binary --only-section=.text "$T/out.ko" /dev/stdout | od -An -tx1 -j $((16#$off)) -N4 | tr -d ' ')
+bytes=$(section_bytes "$T/out.ko" .text | od -An -tx1 -j $((16#$off)) -N4 | tr -d ' ')
 is "$bytes" "00000000" "the 4 bytes at the target are zero"
 like "$(echo "$relocs" | grep -E ' (seq_printf|klp_enable_patch|__fentry__) ')" 'seq_printf' \
 	"exported seq_printf stays in ordinary relocations"
 for s in __versions .modinfo .gnu.linkonce.this_module .text .data; do
-	cmp -s <(objcopy -O binary --only-section=$s "$ko" /dev/stdout) \
-	       <(objcopy -O binary --only-section=$s "$T/out.ko" /dev/stdout) &&
+	same_section "$ko" "$T/out.ko" $s &&
 		pass "$s unchanged" || fail "$s unchanged"
 done
 is "$(modinfo -F livepatch "$T/out.ko")" "Y" "modinfo still reads livepatch=Y"
 is "$(modinfo -F vermagic "$T/out.ko")" "$(modinfo -F vermagic "$ko")" "vermagic unchanged"
+
+# klp-convert checks the patch's own tables by default: a wrong old_name
+# fails the build, not the insmod.
+sed -i 's/"cmdline_proc_show"/"cmdline_proc_shwo"/' "$T/m/lp.c"
+make -C "$kdir" M="$T/m" KBUILD_MODPOST_WARN=1 modules > /dev/null 2>&1
+out=$(klp-convert "$T/map" "$ko" "$T/typo.ko" 2>&1)
+rc=$?
+is "$rc" "1" "a patch of a function the kernel does not have fails the conversion"
+like "$out" "error: $T/m/lp.ko: vmlinux: no function cmdline_proc_shwo in vmlinux" \
+	"... naming the file, the object and the function"
+[ ! -e "$T/typo.ko" ] && pass "... and writes nothing" || fail "... and writes nothing"
 
 done_testing

@@ -85,13 +85,12 @@ is "$nklp" "$norig" "every relocation to an unexported symbol moved ($norig)"
 
 # The bytes under each klp relocation are zero (x86 refuses to write over others).
 off=$(echo "$relocs" | awk '/klp.rela.vmlinux..text.text_user/{f=1;next} /^Relocation/{f=0} f && /saved_command_line/{print $1; exit}')
-bytes=$(objcopy -O binary --only-section=.text.text_user "$T/out.o" /dev/stdout | od -An -tx1 -j $((16#$off)) -N4 | tr -d ' ')
+bytes=$(section_bytes "$T/out.o" .text.text_user | od -An -tx1 -j $((16#$off)) -N4 | tr -d ' ')
 is "$bytes" "00000000" "target bytes are zero"
 
 # Everything else is untouched.
 for s in .text.text_user .data .modinfo; do
-	cmp -s <(objcopy -O binary --only-section=$s "$T/lp.o" /dev/stdout) \
-	       <(objcopy -O binary --only-section=$s "$T/out.o" /dev/stdout) &&
+	same_section "$T/lp.o" "$T/out.o" $s &&
 		pass "$s bytes unchanged" || fail "$s bytes unchanged"
 done
 
