@@ -14,6 +14,9 @@
 
 #include "elf_file.h"
 
+/* The largest page size of a livepatch architecture (ppc64le: 64 KiB). */
+#define MAX_SECTION_ALIGN 0x10000
+
 #define elf_err(elf, fmt, ...) error("%s: " fmt, (elf)->path, ##__VA_ARGS__)
 #define libelf_err(elf, what) error("%s: %s: %s", (elf)->path, what, elf_errmsg(-1))
 
@@ -55,9 +58,23 @@ static int read_section_data(struct elf_file *elf, struct section *sec, Elf_Scn 
 	/* Raw bytes: copied as they are, whatever the byte order. */
 	data = elf_rawdata(scn, NULL);
 	if (!data || data->d_size != sec->sh.sh_size) {
-		elf_err(elf, "section %zu (%s): offset 0x%llx and size 0x%llx lie outside the file",
-			sec->idx, sec->name, (unsigned long long)sec->sh.sh_offset,
-			(unsigned long long)sec->sh.sh_size);
+		size_t file_size = 0;
+
+		/* libelf also refuses a size that is not a multiple of the entry size. */
+		elf_rawfile(elf->elf, &file_size);
+		if (sec->sh.sh_entsize && sec->sh.sh_size % sec->sh.sh_entsize)
+			elf_err(elf, "section %zu (%s): size 0x%llx is not a multiple of its entry "
+				"size %llu", sec->idx, sec->name, (unsigned long long)sec->sh.sh_size,
+				(unsigned long long)sec->sh.sh_entsize);
+		else if (sec->sh.sh_offset <= file_size &&
+			 sec->sh.sh_size <= file_size - sec->sh.sh_offset)
+			elf_err(elf, "section %zu (%s): cannot read its 0x%llx bytes: %s", sec->idx,
+				sec->name, (unsigned long long)sec->sh.sh_size, elf_errmsg(-1));
+		else
+			elf_err(elf, "section %zu (%s): offset 0x%llx and size 0x%llx lie outside "
+				"the file", sec->idx, sec->name,
+				(unsigned long long)sec->sh.sh_offset,
+				(unsigned long long)sec->sh.sh_size);
 		return -1;
 	}
 	sec->data = data->d_buf;
@@ -67,6 +84,7 @@ static int read_section_data(struct elf_file *elf, struct section *sec, Elf_Scn 
 static int read_sections(struct elf_file *elf)
 {
 	size_t nr, shstrndx, i;
+	GElf_Shdr shstr;
 	Elf_Scn *scn;
 
 	if (elf_getshdrnum(elf->elf, &nr) || elf_getshdrstrndx(elf->elf, &shstrndx)) {
@@ -75,6 +93,12 @@ static int read_sections(struct elf_file *elf)
 	}
 	if (nr < 2 || shstrndx == SHN_UNDEF || shstrndx >= nr) {
 		elf_err(elf, "no section headers or no section name table");
+		return -1;
+	}
+	/* Checked first: elf_strptr() fails on any other type, which would blame a name. */
+	scn = elf_getscn(elf->elf, shstrndx);
+	if (!scn || !gelf_getshdr(scn, &shstr) || shstr.sh_type != SHT_STRTAB) {
+		elf_err(elf, "the section name table (section %zu) is not SHT_STRTAB", shstrndx);
 		return -1;
 	}
 	new_section(elf)->name = "";
@@ -92,14 +116,18 @@ static int read_sections(struct elf_file *elf)
 				i, sec->sh.sh_name);
 			return -1;
 		}
+		/* The writer pads to it: 2^48 would mean a 256 TiB output. */
+		if (sec->sh.sh_addralign & (sec->sh.sh_addralign - 1) ||
+		    sec->sh.sh_addralign > MAX_SECTION_ALIGN) {
+			elf_err(elf, "section %zu (%s): alignment 0x%llx is not a power of two up "
+				"to 0x%x", i, sec->name, (unsigned long long)sec->sh.sh_addralign,
+				MAX_SECTION_ALIGN);
+			return -1;
+		}
 		if (read_section_data(elf, sec, scn))
 			return -1;
 	}
 	elf->shstrtab = elf->secs[shstrndx];
-	if (elf->shstrtab->sh.sh_type != SHT_STRTAB) {
-		elf_err(elf, "the section name table (section %zu) is not SHT_STRTAB", shstrndx);
-		return -1;
-	}
 	return 0;
 }
 

@@ -238,10 +238,9 @@ static const char *section_bytes(Elf_Scn *scn, size_t *size)
 {
 	Elf_Data *d = elf_getdata(scn, NULL);
 
-	if (!d || !d->d_buf)
-		return NULL;
-	*size = d->d_size;
-	return d->d_buf;
+	/* A second, empty .modinfo must not leave the first one's size behind. */
+	*size = d && d->d_buf ? d->d_size : 0;
+	return *size ? d->d_buf : NULL;
 }
 
 /* kernel/module/kallsyms.c elf_type(), for a section (x86: no small data). */

@@ -182,9 +182,13 @@ unsigned int symmap_count_in(const struct map_symbol *first, const struct map_ob
 
 bool symmap_valid_objname(const char *name)
 {
-	size_t len = strlen(name);
+	size_t len = strlen(name), i;
 
-	return len && len <= MAP_OBJNAME_MAX && !strpbrk(name, ".-,/ \t\n");
+	/* No blank nor control character: the map reader refuses those (valid_name()). */
+	for (i = 0; i < len; i++)
+		if ((unsigned char)name[i] < 0x21 || name[i] == 0x7f)
+			return false;
+	return len && len <= MAP_OBJNAME_MAX && !strpbrk(name, ".-,/");
 }
 
 /* Objects by name: maps of 4,000 modules would make a linear search quadratic. */
