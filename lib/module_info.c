@@ -5,17 +5,14 @@
 
 #include "module_info.h"
 
-const char *modinfo_get(const struct elf_file *elf, const char *key)
+const char *modinfo_find(const char *data, size_t size, const char *key)
 {
-	const struct section *sec = elf_find_section(elf, ".modinfo");
 	size_t klen = strlen(key), off = 0;
 
-	if (!sec || !sec->data)
-		return NULL;
 	/* NUL-separated "key=value" strings, possibly padded with NULs. */
-	while (off < sec->size) {
-		const char *s = (const char *)sec->data + off;
-		const char *end = memchr(s, '\0', sec->size - off);
+	while (off < size) {
+		const char *s = data + off;
+		const char *end = memchr(s, '\0', size - off);
 
 		if (!end)
 			return NULL;
@@ -24,6 +21,15 @@ const char *modinfo_get(const struct elf_file *elf, const char *key)
 		off += end - s + 1;
 	}
 	return NULL;
+}
+
+const char *modinfo_get(const struct elf_file *elf, const char *key)
+{
+	const struct section *sec = elf_find_section(elf, ".modinfo");
+
+	if (!sec || !sec->data)
+		return NULL;
+	return modinfo_find((const char *)sec->data, sec->size, key);
 }
 
 bool module_is_livepatch(const struct elf_file *elf)

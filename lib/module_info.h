@@ -8,7 +8,9 @@
 
 #include "elf_file.h"
 
-/* The value of key in .modinfo, or NULL. */
+/* The value of key in .modinfo contents (NUL-separated key=value), or NULL. */
+const char *modinfo_find(const char *data, size_t size, const char *key);
+/* The value of key in the module's .modinfo, or NULL. */
 const char *modinfo_get(const struct elf_file *elf, const char *key);
 bool module_is_livepatch(const struct elf_file *elf);
 /* The runtime name (name= in .modinfo); NULL when modpost has not run. */

@@ -20,6 +20,7 @@
 #include <zlib.h>
 #include <zstd.h>
 
+#include "module_info.h"
 #include "module_reader.h"
 #include "symmap.h"
 #include "util.h"
@@ -306,19 +307,7 @@ static int scan_sections(struct scan *sc)
 
 static const char *modinfo_value(const struct scan *sc, const char *key)
 {
-	size_t klen = strlen(key), off = 0;
-
-	while (off < sc->modinfo_size) {
-		const char *s = sc->modinfo + off;
-		const char *end = memchr(s, '\0', sc->modinfo_size - off);
-
-		if (!end)
-			return NULL;
-		if ((size_t)(end - s) > klen && !strncmp(s, key, klen) && s[klen] == '=')
-			return s + klen + 1;
-		off += end - s + 1;
-	}
-	return NULL;
+	return modinfo_find(sc->modinfo, sc->modinfo_size, key);
 }
 
 /*

@@ -7,66 +7,31 @@ source "$(dirname "$0")/../lib.sh"
 kdir=$(ls -d /lib/modules/*/build 2>/dev/null | sort -V | tail -n 1)
 [ -n "$kdir" ] || { fail "kernel headers installed (linux-headers-amd64)"; # klp-convert checks the patch's own tables by default: a wrong old_name
 # fails the build, not the insmod.
-sed -i 's/"cmdline_proc_show"/"cmdline_proc_shwo"/' "$T/m/lp.c"
+sed -i 's/"cmdline_proc_show"/"cmdline_proc_shwo"/' "$T/m/livepatch-cmdline.c"
 make -C "$kdir" M="$T/m" KBUILD_MODPOST_WARN=1 modules > /dev/null 2>&1
 out=$(klp-convert "$T/map" "$ko" "$T/typo.ko" 2>&1)
 rc=$?
 is "$rc" "1" "a patch of a function the kernel does not have fails the conversion"
-like "$out" "error: $T/m/lp.ko: vmlinux: no function cmdline_proc_shwo in vmlinux" \
+like "$out" "error: $ko: vmlinux: no function cmdline_proc_shwo in vmlinux" \
 	"... naming the file, the object and the function"
 [ ! -e "$T/typo.ko" ] && pass "... and writes nothing" || fail "... and writes nothing"
 
 done_testing; }
 
-mkdir -p "$T/m"
-cat > "$T/m/lp.c" <<'SRC'
-#include <linux/module.h>
-#include <linux/kernel.h>
-#include <linux/seq_file.h>
-#include <linux/livepatch.h>
-
-extern char *saved_command_line;
-
-static int livepatch_cmdline_proc_show(struct seq_file *m, void *v)
-{
-	seq_printf(m, "%s livepatch=1\n", saved_command_line);
-	return 0;
-}
-
-static struct klp_func funcs[] = {
-	{ .old_name = "cmdline_proc_show", .new_func = livepatch_cmdline_proc_show, },
-	{ }
-};
-static struct klp_object objs[] = { { .funcs = funcs, }, { } };
-static struct klp_patch patch = { .mod = THIS_MODULE, .objs = objs, };
-
-static int livepatch_init(void)
-{
-	return klp_enable_patch(&patch);
-}
-
-static void livepatch_exit(void)
-{
-}
-
-module_init(livepatch_init);
-module_exit(livepatch_exit);
-MODULE_LICENSE("GPL");
-MODULE_INFO(livepatch, "Y");
-SRC
-echo 'obj-m := lp.o' > "$T/m/Kbuild"
+# The sample itself: what a user starts from.
+cp -r "$TOP/samples/livepatch-cmdline" "$T/m"
 out=$(make -C "$kdir" M="$T/m" KBUILD_MODPOST_WARN=1 modules 2>&1)
-like "$out" 'WARNING: modpost: "saved_command_line" \[.*lp.ko\] undefined!' \
+like "$out" 'WARNING: modpost: "saved_command_line" \[.*livepatch-cmdline.ko\] undefined!' \
 	"modpost warns about the unexported symbol instead of failing"
-ko=$T/m/lp.ko
+ko=$T/m/livepatch-cmdline.ko
 [ -f "$ko" ] || { fail "module built" "$out"; # klp-convert checks the patch's own tables by default: a wrong old_name
 # fails the build, not the insmod.
-sed -i 's/"cmdline_proc_show"/"cmdline_proc_shwo"/' "$T/m/lp.c"
+sed -i 's/"cmdline_proc_show"/"cmdline_proc_shwo"/' "$T/m/livepatch-cmdline.c"
 make -C "$kdir" M="$T/m" KBUILD_MODPOST_WARN=1 modules > /dev/null 2>&1
 out=$(klp-convert "$T/map" "$ko" "$T/typo.ko" 2>&1)
 rc=$?
 is "$rc" "1" "a patch of a function the kernel does not have fails the conversion"
-like "$out" "error: $T/m/lp.ko: vmlinux: no function cmdline_proc_shwo in vmlinux" \
+like "$out" "error: $ko: vmlinux: no function cmdline_proc_shwo in vmlinux" \
 	"... naming the file, the object and the function"
 [ ! -e "$T/typo.ko" ] && pass "... and writes nothing" || fail "... and writes nothing"
 
@@ -101,12 +66,12 @@ is "$(modinfo -F vermagic "$T/out.ko")" "$(modinfo -F vermagic "$ko")" "vermagic
 
 # klp-convert checks the patch's own tables by default: a wrong old_name
 # fails the build, not the insmod.
-sed -i 's/"cmdline_proc_show"/"cmdline_proc_shwo"/' "$T/m/lp.c"
+sed -i 's/"cmdline_proc_show"/"cmdline_proc_shwo"/' "$T/m/livepatch-cmdline.c"
 make -C "$kdir" M="$T/m" KBUILD_MODPOST_WARN=1 modules > /dev/null 2>&1
 out=$(klp-convert "$T/map" "$ko" "$T/typo.ko" 2>&1)
 rc=$?
 is "$rc" "1" "a patch of a function the kernel does not have fails the conversion"
-like "$out" "error: $T/m/lp.ko: vmlinux: no function cmdline_proc_shwo in vmlinux" \
+like "$out" "error: $ko: vmlinux: no function cmdline_proc_shwo in vmlinux" \
 	"... naming the file, the object and the function"
 [ ! -e "$T/typo.ko" ] && pass "... and writes nothing" || fail "... and writes nothing"
 
