@@ -5,18 +5,7 @@
 source "$(dirname "$0")/../lib.sh"
 
 kdir=$(ls -d /lib/modules/*/build 2>/dev/null | sort -V | tail -n 1)
-[ -n "$kdir" ] || { fail "kernel headers installed (linux-headers-amd64)"; # klp-convert checks the patch's own tables by default: a wrong old_name
-# fails the build, not the insmod.
-sed -i 's/"cmdline_proc_show"/"cmdline_proc_shwo"/' "$T/m/livepatch-cmdline.c"
-make -C "$kdir" M="$T/m" KBUILD_MODPOST_WARN=1 modules > /dev/null 2>&1
-out=$(klp-convert "$T/map" "$ko" "$T/typo.ko" 2>&1)
-rc=$?
-is "$rc" "1" "a patch of a function the kernel does not have fails the conversion"
-like "$out" "error: $ko: vmlinux: no function cmdline_proc_shwo in vmlinux" \
-	"... naming the file, the object and the function"
-[ ! -e "$T/typo.ko" ] && pass "... and writes nothing" || fail "... and writes nothing"
-
-done_testing; }
+[ -n "$kdir" ] || { fail "kernel headers installed (linux-headers-amd64)"; done_testing; }
 
 # The sample itself: what a user starts from.
 cp -r "$TOP/samples/livepatch-cmdline" "$T/m"
@@ -24,18 +13,7 @@ out=$(make -C "$kdir" M="$T/m" KBUILD_MODPOST_WARN=1 modules 2>&1)
 like "$out" 'WARNING: modpost: "saved_command_line" \[.*livepatch-cmdline.ko\] undefined!' \
 	"modpost warns about the unexported symbol instead of failing"
 ko=$T/m/livepatch-cmdline.ko
-[ -f "$ko" ] || { fail "module built" "$out"; # klp-convert checks the patch's own tables by default: a wrong old_name
-# fails the build, not the insmod.
-sed -i 's/"cmdline_proc_show"/"cmdline_proc_shwo"/' "$T/m/livepatch-cmdline.c"
-make -C "$kdir" M="$T/m" KBUILD_MODPOST_WARN=1 modules > /dev/null 2>&1
-out=$(klp-convert "$T/map" "$ko" "$T/typo.ko" 2>&1)
-rc=$?
-is "$rc" "1" "a patch of a function the kernel does not have fails the conversion"
-like "$out" "error: $ko: vmlinux: no function cmdline_proc_shwo in vmlinux" \
-	"... naming the file, the object and the function"
-[ ! -e "$T/typo.ko" ] && pass "... and writes nothing" || fail "... and writes nothing"
-
-done_testing; }
+[ -f "$ko" ] || { fail "module built" "$out"; done_testing; }
 
 printf 'klp-symbol-map 1\nobject vmlinux\nffffffff81400000 t cmdline_proc_show\nffffffff82a1e0c8 B saved_command_line\nffffffff81123450 T seq_printf x\n' > "$T/map"
 ok "klp-convert converts the Kbuild module" klp-convert "$T/map" "$ko" "$T/out.ko"
