@@ -551,7 +551,7 @@ void klp_needed_names(const struct elf_file *elf, struct strset *names)
 	size_t i;
 
 	for_each_symbol(elf, sym, i) {
-		const char *comma, *p = sym->name + strlen(KLP_RELOC_SYMBOL_PREFIX);
+		const char *comma, *p;
 		char *name;
 		int dots = 0;
 
@@ -561,6 +561,7 @@ void klp_needed_names(const struct elf_file *elf, struct strset *names)
 			strset_add(names, sym->name);
 			continue;
 		}
+		p = sym->name + strlen(KLP_RELOC_SYMBOL_PREFIX);
 		/* <lp_obj>.<sym_obj>.<name>,<pos>: malformed ones are reported later. */
 		while (*p && dots < 2)
 			dots += *p++ == '.';

@@ -86,7 +86,8 @@ static const struct reloc_index *relocs_of(struct reader *r, const struct sectio
 			if (!s->relocs[j].removed)
 				ix->v[ix->nr++] = &s->relocs[j];
 	}
-	qsort(ix->v, ix->nr, sizeof(*ix->v), cmp_reloc);
+	if (ix->nr)	/* a section without relocations: v is NULL, which qsort() may not get */
+		qsort(ix->v, ix->nr, sizeof(*ix->v), cmp_reloc);
 	return ix;
 }
 
@@ -116,7 +117,8 @@ static void rd_error(struct reader *r, const char *fmt, ...)
 	if (vasprintf(&msg, fmt, ap) < 0)
 		msg = NULL;
 	va_end(ap);
-	report_add(r->rep, FINDING_ERROR, "table-malformed", NULL, NULL, "%s: %s", r->elf->path,
+	/* The file is named by whoever prints the finding. */
+	report_add(r->rep, FINDING_ERROR, "table-malformed", NULL, NULL, "%s",
 		   msg ? msg : "out of memory");
 	free(msg);
 	r->errors++;
@@ -928,10 +930,9 @@ static void check_klp_sections(struct checker *c, const struct klp_tables *t)
 		if (strcmp(obj, "vmlinux") && !strset_has(&done, obj, strlen(obj)) &&
 		    !has_object(t, obj)) {
 			struct finding *f = cerror(c, "klp-rela-orphan", obj, NULL,
-				"%s: section %s relocates for module %s, but no klp_object is "
+				"section %s relocates for module %s, but no klp_object is "
 				"named %s: the kernel never applies it, and the code using it "
-				"would run with unresolved addresses", c->elf->path, s->name, obj,
-				obj);
+				"would run with unresolved addresses", s->name, obj, obj);
 
 			finding_note(f, "add { .name = \"%s\", .funcs = ... } to the "
 				     "klp_object array", obj);
@@ -945,9 +946,8 @@ static void check_klp_sections(struct checker *c, const struct klp_tables *t)
 
 		if (t->objs[j].name && !strset_has(&done, obj, strlen(obj)))
 			report_add(c->rep, FINDING_NOTE, "klp-object-no-rela", obj, NULL,
-				   "%s: klp_object %s has no .klp.rela.%s.* section: fine when the "
-				   "patch uses no unexported symbol of %s", c->elf->path, obj, obj,
-				   obj);
+				   "klp_object %s has no .klp.rela.%s.* section: fine when the "
+				   "patch uses no unexported symbol of %s", obj, obj, obj);
 	}
 	strset_free(&done);
 }
