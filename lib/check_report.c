@@ -25,11 +25,8 @@ struct finding *report_add(struct check_report *rep, enum finding_level level,
 	char *msg;
 
 	va_start(ap, fmt);
-	if (vasprintf(&msg, fmt, ap) < 0)
-		msg = NULL;
+	msg = xvasprintf(fmt, ap);
 	va_end(ap);
-	if (!msg)
-		msg = xstrdup("out of memory");
 
 	if (!rep) {
 		last_printed = level != FINDING_NOTE || verbose;
@@ -65,11 +62,8 @@ void finding_note(struct finding *f, const char *fmt, ...)
 	char *s;
 
 	va_start(ap, fmt);
-	if (vasprintf(&s, fmt, ap) < 0)
-		s = NULL;
+	s = xvasprintf(fmt, ap);
 	va_end(ap);
-	if (!s)
-		return;
 	if (!f) {
 		if (last_printed)
 			fprintf(stderr, "    %s\n", s);

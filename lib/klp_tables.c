@@ -114,12 +114,10 @@ static void rd_error(struct reader *r, const char *fmt, ...)
 	char *msg;
 
 	va_start(ap, fmt);
-	if (vasprintf(&msg, fmt, ap) < 0)
-		msg = NULL;
+	msg = xvasprintf(fmt, ap);
 	va_end(ap);
 	/* The file is named by whoever prints the finding. */
-	report_add(r->rep, FINDING_ERROR, "table-malformed", NULL, NULL, "%s",
-		   msg ? msg : "out of memory");
+	report_add(r->rep, FINDING_ERROR, "table-malformed", NULL, NULL, "%s", msg);
 	free(msg);
 	r->errors++;
 }
@@ -649,11 +647,10 @@ static struct finding *cerror(struct checker *c, const char *code, const char *o
 	char *msg;
 
 	va_start(ap, fmt);
-	if (vasprintf(&msg, fmt, ap) < 0)
-		msg = NULL;
+	msg = xvasprintf(fmt, ap);
 	va_end(ap);
 	c->errors++;
-	f = report_add(c->rep, FINDING_ERROR, code, obj, func, "%s", msg ? msg : "?");
+	f = report_add(c->rep, FINDING_ERROR, code, obj, func, "%s", msg);
 	free(msg);
 	return f;
 }

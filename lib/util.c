@@ -89,17 +89,23 @@ char *xstrdup(const char *s)
 	return check_alloc(strdup(s));
 }
 
+char *xvasprintf(const char *fmt, va_list ap)
+{
+	char *s;
+
+	if (vasprintf(&s, fmt, ap) < 0)
+		check_alloc(NULL);
+	return s;
+}
+
 char *xasprintf(const char *fmt, ...)
 {
 	va_list ap;
 	char *s;
-	int ret;
 
 	va_start(ap, fmt);
-	ret = vasprintf(&s, fmt, ap);
+	s = xvasprintf(fmt, ap);
 	va_end(ap);
-	if (ret < 0)
-		check_alloc(NULL);
 	return s;
 }
 

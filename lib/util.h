@@ -24,6 +24,7 @@ void *xcalloc(size_t nmemb, size_t size);
 void *xrealloc(void *ptr, size_t size);
 char *xstrdup(const char *s);
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+char *xvasprintf(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
 
 /* Grow *array (of elem_size elements) so that it holds at least want elements. */
 void grow_array(void *array, size_t *alloc, size_t want, size_t elem_size);
