@@ -67,22 +67,13 @@ int cold_user(int *p, int n)
 	return s;
 }
 SRC
-# The leading fields of v6.1's structures, padded to their x86_64 sizes.
-cat > klp.h <<'SRC'
-struct module;
-struct klp_func { const char *old_name; void *new_func; unsigned long old_sympos;
-		  void *old_func; char rest[120]; };
-struct klp_object { const char *name; struct klp_func *funcs; void *callbacks[4];
-		    char rest[120]; };
-struct klp_patch { struct module *mod; struct klp_object *objs; char rest[184]; };
-extern struct module __this_module;
-int klp_enable_patch(struct klp_patch *);
+# The leading fields of v6.1's structures, and a table-building macro.
+{ cat "$TOP/tests/include/klp_stub.h"; cat <<'SRC'; } > klp.h
 #define PATCH(...) \
 	static struct klp_func funcs[] = { __VA_ARGS__, { } }; \
 	static struct klp_object objs[] = { { .funcs = funcs }, { } }; \
 	static struct klp_patch patch = { .mod = &__this_module, .objs = objs }; \
 	int lp_init(void) { return klp_enable_patch(&patch); }
-static int new_fn(void) { return 0; }
 #define F(name) { .old_name = name, .new_func = new_fn }
 #define FP(name, pos) { .old_name = name, .new_func = new_fn, .old_sympos = pos }
 SRC

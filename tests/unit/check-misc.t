@@ -6,17 +6,7 @@ source "$(dirname "$0")/../lib.sh"
 command -v jq > /dev/null || { fail "jq installed (apt-get install jq): the JSON report is checked with it"; done_testing; }
 
 cd "$T" || exit 1
-cat > klp.h <<'SRC'
-struct module;
-struct klp_func { const char *old_name; void *new_func; unsigned long old_sympos;
-		  void *old_func; char rest[120]; };
-struct klp_object { const char *name; struct klp_func *funcs; void *callbacks[4];
-		    char rest[120]; };
-struct klp_patch { struct module *mod; struct klp_object *objs; char rest[184]; };
-extern struct module __this_module;
-int klp_enable_patch(struct klp_patch *);
-static int new_fn(void) { return 0; }
-SRC
+cp "$TOP/tests/include/klp_stub.h" klp.h
 cat > lp.c <<'SRC'
 #include "klp.h"
 static struct klp_func vfuncs[] = { { .old_name = "notrace_fn", .new_func = new_fn },
