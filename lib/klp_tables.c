@@ -122,14 +122,28 @@ static void rd_error(struct reader *r, const char *fmt, ...)
 	r->errors++;
 }
 
+/*
+ * Whether the module's image has bytes for a section: zero-initialised
+ * tables (a patch that changes no function has funcs[] = { {} }) are placed
+ * in .bss, which the kernel reads as zeros like any other data.
+ */
+static bool has_contents(const struct section *sec)
+{
+	return sec->data || sec->sh.sh_type == SHT_NOBITS;
+}
+
 static bool read_u64(struct reader *r, const struct section *sec, uint64_t off, uint64_t *val)
 {
 	const unsigned char *p;
 	uint64_t v = 0;
 	int i;
 
-	if (!sec->data || off > sec->size || sec->size - off < 8)
+	if (!has_contents(sec) || off > sec->size || sec->size - off < 8)
 		return false;
+	if (!sec->data) {
+		*val = 0;
+		return true;
+	}
 	p = sec->data + off;
 	for (i = 0; i < 8; i++) {
 		int b = r->elf->ehdr.e_ident[EI_DATA] == ELFDATA2MSB ? i : 7 - i;
@@ -180,10 +194,12 @@ static char *read_string(struct reader *r, const struct ptr *p, const char *what
 			 p->sym ? p->sym->name : "?");
 		return NULL;
 	}
-	if (!s->data || p->off >= s->size) {
+	if (!has_contents(s) || p->off >= s->size) {
 		rd_error(r, "%s points past the end of %s", what, s->name);
 		return NULL;
 	}
+	if (!s->data)
+		return xstrdup("");
 	str = (const char *)s->data + p->off;
 	end = memchr(str, '\0', s->size - p->off);
 	if (!end) {
@@ -438,7 +454,7 @@ static void read_funcs(struct reader *r, struct klp_object_entry *o, const struc
 	uint64_t stride = l->func_size, off;
 	size_t n;
 
-	if (!fp->sec || !fp->sec->data) {
+	if (!fp->sec || !has_contents(fp->sec)) {
 		rd_error(r, "klp_object %s: funcs does not point into the module's data", objname);
 		return;
 	}
@@ -579,7 +595,7 @@ int klp_read_tables(struct elf_file *elf, struct klp_tables *t, struct check_rep
 			   xasprintf("%s+0x%llx", pv.sec->name, (unsigned long long)pv.off);
 	}
 	if (read_ptr(&r, pv.sec, pv.off + r.lay.patch_objs, &objs)) {
-		if (objs.null || !objs.sec || !objs.sec->data)
+		if (objs.null || !objs.sec || !has_contents(objs.sec))
 			rd_error(&r, "%s: objs does not point into the module's data", t->patch);
 		else
 			read_objects(&r, t, &objs);

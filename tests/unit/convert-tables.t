@@ -57,4 +57,45 @@ out=$(klp-convert "$T/map" "$T/bad.o" "$T/bad.out" 2>&1)
 like "$out" "error: $T/bad.o: target_mod: no function no_such_fn in target_mod" "... naming file, object and function"
 [ ! -e "$T/bad.out" ] && pass "... and nothing is written" || fail "... and nothing is written"
 
+# A patch that changes no function, only to carry relocations (the shape of
+# the klp-convert series' selftests): funcs[] = { {}, {} } is all zeros, so gcc
+# puts it in .bss. The kernel reads that as an empty list; so must we, with
+# the layout from DWARF and without it.
+empty_src() {	# OBJECT-NAME-EXPRESSION
+	cat <<SRC
+static const char modinfo[] __attribute__((section(".modinfo"), used)) = "livepatch=Y";
+char __this_module[64] __attribute__((section(".gnu.linkonce.this_module")));
+extern int tgt_fn(void);
+struct klp_func { const char *old_name; void *new_func; unsigned long old_sympos; char rest[64]; };
+struct klp_object { const char *name; struct klp_func *funcs; char rest[64]; };
+struct klp_patch { void *mod; struct klp_object *objs; char rest[64]; };
+int use(void) { return tgt_fn(); }
+static struct klp_func funcs[] = { { }, { } };
+static struct klp_object objs[] = { { .name = $1, .funcs = funcs }, { } };
+struct klp_patch patch = { .mod = __this_module, .objs = objs };
+SRC
+}
+for dbg in -g -g0; do
+	for obj in '"target_mod"' '(void *)0'; do
+		what="funcs[] in .bss, object ${obj//\"/}"
+		[ "$dbg" = -g0 ] && what="$what, no DWARF"
+		cc_obj "$T/empty.o" "$(empty_src "$obj")" "$dbg"
+		like "$(readelf -sW "$T/empty.o" | awk '$8 == "funcs" { print $7 }')" '^[0-9]+$' \
+			"$what: fixture has funcs in a section"
+		bss=$(readelf -SW "$T/empty.o" | grep -E ' \.bss[. ]' | grep -c NOBITS)
+		[ "$bss" -ge 1 ] && pass "$what: gcc placed it in NOBITS" ||
+			fail "$what: gcc placed it in NOBITS" "$(readelf -SW "$T/empty.o")"
+		rm -f "$T/empty.out"
+		ok "$what: converts" klp-convert "$T/map" "$T/empty.o" "$T/empty.out"
+		like "$(readelf -sW "$T/empty.out" 2>&1)" '\.klp\.sym\.target_mod\.tgt_fn,0$' \
+			"$what: its relocation is converted"
+		like "$(klp-check --map "$T/map" "$T/empty.out" 2>&1)" ' 0 functions?' \
+			"$what: klp-check reads an empty function list"
+	done
+done
+
+# NULL funcs is still refused: klp_init_object() fails with -EINVAL.
+cc_obj "$T/nofuncs.o" "$(empty_src '"target_mod"' | sed 's/, .funcs = funcs//; /klp_func funcs/d')" -g
+nok "a klp_object without funcs is refused" klp-convert "$T/map" "$T/nofuncs.o" "$T/nofuncs.out"
+
 done_testing
