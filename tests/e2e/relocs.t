@@ -1,0 +1,133 @@
+#!/bin/bash
+# A livepatch that replaces no function (samples/livepatch-relocs), the shape
+# of the klp-convert series' selftests: empty function lists for vmlinux and
+# klp_tgt (tables in .bss), relocations from .text, .data, .rodata, a custom
+# section and .init.text, resolved by map, KLP_SYMPOS, KLP_RELOC_SYMBOL and
+# through __asm__ labels, data pointers read back after load. Boot 1 loads
+# the patch first, then klp_tgt, then unloads and reloads klp_tgt; boot 2
+# loads klp_tgt first.
+source "$(dirname "$0")/../lib.sh"
+source "$(dirname "$0")/lib-e2e.sh"
+
+rel=$(e2e_release) || skip_all "no Debian kernel with a build tree"
+expect='main=111 aux=222 main_only=333 aux_only=444 secret=41 ro=111 custom=222 fn=cmdline_proc_show'
+
+ks=$(e2e_kallsyms) || { fail "$rel: kallsyms of the Debian kernel"; done_testing; }
+
+tsrc=$(e2e_sample livepatch-module/target)
+tko=$tsrc/klp_tgt.ko
+if e2e_make "$T/target.log" "$tsrc" && [ -f "$tko" ]; then
+	pass "$rel: target module klp_tgt builds"
+else
+	fail "$rel: target module klp_tgt builds" "$(cat "$T/target.log")"
+	done_testing
+fi
+
+psrc=$(e2e_sample livepatch-relocs)
+pko=$psrc/livepatch-relocs.ko
+if e2e_klp_build "$T/patch.log" --kallsyms "$ks" --module "$tko" "$psrc"; then
+	pass "$rel: klp-build converts a livepatch whose function lists are empty"
+else
+	fail "$rel: klp-build converts a livepatch whose function lists are empty" "$(cat "$T/patch.log")"
+	done_testing
+fi
+
+# The shape under test: gcc put the all-zero funcs[] arrays in .bss.
+syms=$(readelf -sW "$pko")
+secs=$(readelf -SW "$pko")
+for f in vmlinux_funcs tgt_funcs; do
+	ndx=$(printf '%s\n' "$syms" | awk -v n="$f" '$8 == n { print $7 }')
+	like "$(printf '%s\n' "$secs" | awk -v n="$ndx" '{ sub(/^ *\[ */, ""); sub(/\]/, "") } $1 == n')" \
+		' NOBITS ' "$rel: $f is in a NOBITS section"
+done
+for sec in klp_tgt..data klp_tgt..rodata klp_tgt..klp_lp_custom klp_tgt..text vmlinux..data vmlinux..init.text; do
+	like "$secs" " \\.klp\\.rela\\.${sec//./\\.} +RELA .* AIo " "$rel: .klp.rela.$sec exists (flags AIo)"
+done
+for s in klp_tgt.tgt_counter,1 klp_tgt.tgt_counter,2 klp_tgt.tgt_main_only,0 \
+	 klp_tgt.tgt_aux_only,0 klp_tgt.tgt_secret,0 vmlinux.saved_command_line,0 \
+	 vmlinux.cmdline_proc_show,0; do
+	like "$syms" "OS \\[0xff20\\] \\.klp\\.sym\\.${s//./\\.}\$" "$rel: .klp.sym.$s in SHN_LIVEPATCH"
+done
+unlike "$syms" 'lp_secret|lp_aux_only' "$rel: no symbol under the C name of an __asm__ label"
+
+guest_common='
+show() {
+	echo "$1-object: $(cat /sys/kernel/livepatch/livepatch_relocs/klp_tgt/patched)"
+	[ "$(cat /sys/kernel/livepatch/livepatch_relocs/klp_tgt/patched)" = 1 ] &&
+		echo "$1-values: $(cat /sys/module/livepatch_relocs/parameters/values)"
+}
+echo "proc-cmdline: $(cat /proc/cmdline)"
+'
+
+check_loaded() {	# LABEL
+	like "$out" '^insmod patch: ok$' "$rel: $1: insmod of the patch accepted"
+	like "$out" '^klp_wait: livepatch_relocs transition=0 enabled=1$' "$rel: $1: patch enabled"
+	is "$(sed -n 's/^vmlinux-object: //p' "$E2E_OUT")" 1 "$rel: $1: vmlinux object patched"
+	is "$(sed -n 's/^.*livepatch_relocs: init: cmdline=//p' "$E2E_OUT")" \
+		"$(sed -n 's/^proc-cmdline: //p' "$E2E_OUT")" \
+		"$rel: $1: .init.text read saved_command_line through its livepatch relocation"
+	is "$(sed -n 's/^loaded-object: //p' "$E2E_OUT")" 1 "$rel: $1: klp_tgt object patched"
+	is "$(sed -n 's/^loaded-values: //p' "$E2E_OUT")" "$expect" \
+		"$rel: $1: every pointer and reference reads klp_tgt's and vmlinux's values"
+}
+
+# --- boot 1: patch first, target later, then the target unloaded and reloaded ---
+cat > "$T/guest1.sh" <<SH
+$guest_common
+insmod /m/livepatch-relocs.ko && echo "insmod patch: ok"
+klp_wait livepatch_relocs
+echo "vmlinux-object: \$(cat /sys/kernel/livepatch/livepatch_relocs/vmlinux/patched)"
+show before
+insmod /m/klp_tgt.ko && echo "insmod target: ok"
+show loaded
+rmmod klp_tgt && echo "rmmod target: ok"
+show removed
+if insmod /m/klp_tgt.ko; then echo "reload target: ok"; else echo "reload target: refused"; fi
+show reloaded
+dmesg | grep -E 'livepatch|klp_tgt|Unknown symbol|relocation'
+SH
+e2e_boot relocs-late "$T/guest1.sh" "$pko" "$tko"
+e2e_boot_ok "$rel: boot 1: patch loaded before the target"
+out=$(cat "$E2E_OUT")
+diag "guest output (boot 1):" "$out"
+is "$(sed -n 's/^before-object: //p' "$E2E_OUT")" 0 "$rel: boot 1: klp_tgt object not patched before klp_tgt loads"
+like "$out" "livepatch: applying patch 'livepatch_relocs' to loading module 'klp_tgt'" \
+	"$rel: boot 1: the kernel applied the patch to klp_tgt as it loaded"
+check_loaded "boot 1"
+like "$out" '^rmmod target: ok$' "$rel: boot 1: klp_tgt unloads under the patch"
+is "$(sed -n 's/^removed-object: //p' "$E2E_OUT")" 0 "$rel: boot 1: klp_tgt object unpatched after rmmod"
+unlike "$out" 'Unknown symbol|Invalid relocation' "$rel: boot 1: no loader complaint"
+
+# Reloading a target under a patch needs the kernel to clear the livepatch
+# relocations when the module goes (v6.3, "livepatch,x86: Clear relocation
+# targets on a module removal"); older kernels refuse the second load.
+ver=$(printf '%s\n' "$rel" | sed -n 's/^\([0-9]*\)\.\([0-9]*\).*/\1 \2/p')
+if [ "${ver% *}" -gt 6 ] || { [ "${ver% *}" -eq 6 ] && [ "${ver#* }" -ge 3 ]; }; then
+	like "$out" '^reload target: ok$' "$rel: boot 1: klp_tgt loads again under the patch"
+	is "$(sed -n 's/^reloaded-values: //p' "$E2E_OUT")" "$expect" "$rel: boot 1: ... with every relocation right"
+else
+	like "$out" '^reload target: refused$' "$rel: boot 1: kernel before 6.3 refuses to load klp_tgt again under the patch"
+	like "$out" 'Skipping invalid relocation target, existing value is nonzero' \
+		"$rel: boot 1: ... because the relocation targets were left written"
+fi
+e2e_diag_on_fail
+
+# --- boot 2: target first, then the patch ---
+cat > "$T/guest2.sh" <<SH
+$guest_common
+insmod /m/klp_tgt.ko && echo "insmod target: ok"
+insmod /m/livepatch-relocs.ko && echo "insmod patch: ok"
+klp_wait livepatch_relocs
+echo "vmlinux-object: \$(cat /sys/kernel/livepatch/livepatch_relocs/vmlinux/patched)"
+show loaded
+dmesg | grep -E 'livepatch|klp_tgt|Unknown symbol|relocation'
+SH
+e2e_boot relocs-early "$T/guest2.sh" "$pko" "$tko"
+e2e_boot_ok "$rel: boot 2: target loaded before the patch"
+out=$(cat "$E2E_OUT")
+diag "guest output (boot 2):" "$out"
+check_loaded "boot 2"
+unlike "$out" 'Unknown symbol|Invalid relocation' "$rel: boot 2: no loader complaint"
+e2e_diag_on_fail
+
+done_testing
