@@ -408,6 +408,11 @@ static bool check_reloc(struct converter *c, const struct klp_target *t,
 		why = "the section has no bytes in the file";
 	else if (r->offset + rule->size > target->size)
 		why = "the relocation runs past the end of the section";
+	else if (!is_vmlinux(t->lp_obj) && !strcmp(target->name, "__jump_table"))
+		/* As upstream's klp-build: a key of a module is tested, not branched on. */
+		why = "a static branch on a key of a module: the kernel registers the "
+		      "livepatch's jump labels when it loads, before the module's livepatch "
+		      "relocations are written; test the key with static_key_enabled() instead";
 	else if (!is_vmlinux(t->lp_obj) && arch_is_special_section(c->arch, target->name))
 		why = "the kernel processes this special section at load time, before "
 		      "module-specific livepatch relocations are written";

@@ -992,6 +992,12 @@ unsigned int klp_tables_check(const struct klp_tables *t, struct elf_file *elf,
 		c.clones = clone_index_build(map, &missing);
 	strset_free(&missing);
 
+	/* The kernel enables such a patch, which then changes nothing. */
+	if (!t->nr_objs)
+		report_add(c.rep, FINDING_WARNING, "patch-no-objects", NULL, NULL,
+			   "%s has no klp_object (objs[] is empty): the patch changes nothing",
+			   t->patch);
+
 	for (i = 0; i < t->nr_objs; i++) {
 		const struct klp_object_entry *o = &t->objs[i];
 		const struct map_object *mobj = NULL;

@@ -10,18 +10,25 @@
  *     the map (unique), by KLP_SYMPOS and KLP_RELOC_SYMBOL (klp_tgt has two
  *     static tgt_counter), and through __asm__ labels (the C name is not the
  *     symbol's);
- *   - pointers in initialised data, read back after the kernel resolved them.
+ *   - pointers in initialised data, read back after the kernel resolved them;
+ *   - static keys: a static branch on vmlinux's sched_schedstats (its
+ *     __jump_table entry becomes a vmlinux livepatch relocation) and
+ *     static_key_enabled() on klp_tgt's tgt_key (a branch on a module's key
+ *     cannot be converted: klp-convert refuses it).
  *
  * Its zero-initialised funcs[] arrays land in .bss.
  *
  *	cat /sys/module/livepatch_relocs/parameters/values ->
- *	main=111 aux=222 main_only=333 aux_only=444 secret=41 ro=111 custom=222 fn=cmdline_proc_show
+ *	main=111 aux=222 main_only=333 aux_only=444 secret=41 ro=111 custom=222 fn=cmdline_proc_show tgt_key=1
+ *	cat /sys/module/livepatch_relocs/parameters/schedstats -> 0 or 1, as
+ *	/proc/sys/kernel/sched_schedstats
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/module.h>
 #include <linux/kernel.h>
 #include <linux/moduleparam.h>
+#include <linux/jump_label.h>
 #include <linux/seq_file.h>
 #include <linux/livepatch.h>
 #include <klp_convert.h>
@@ -41,6 +48,9 @@ KLP_MODULE_RELOC(klp_tgt) klp_tgt_relocs[] = {
 extern int lp_secret(int x) __asm__("tgt_secret");
 extern int lp_aux_only __asm__("tgt_aux_only");
 extern int tgt_main_only;
+
+extern struct static_key_false sched_schedstats;
+extern struct static_key_false tgt_key;
 
 struct lp_refs {
 	int (*secret)(int x);
@@ -74,15 +84,29 @@ static int values_get(char *buf, const struct kernel_param *kp)
 	int *ro = READ_ONCE(lp_rodata);
 	int *custom = READ_ONCE(lp_custom);
 
-	return sysfs_emit(buf, "main=%d aux=%d main_only=%d aux_only=%d secret=%d ro=%d custom=%d fn=%ps\n",
+	return sysfs_emit(buf, "main=%d aux=%d main_only=%d aux_only=%d secret=%d ro=%d custom=%d fn=%ps tgt_key=%d\n",
 			  READ_ONCE(tgt_counter_main), READ_ONCE(tgt_counter), lp_read_main_only(),
-			  *aux_only, secret(20), *ro, *custom, READ_ONCE(lp_data.show));
+			  *aux_only, secret(20), *ro, *custom, READ_ONCE(lp_data.show),
+			  static_key_enabled(&tgt_key));
+}
+
+/* The branch itself, patched by the kernel when the sysctl flips the key. */
+static int schedstats_get(char *buf, const struct kernel_param *kp)
+{
+	if (static_branch_unlikely(&sched_schedstats))
+		return sysfs_emit(buf, "1\n");
+	return sysfs_emit(buf, "0\n");
 }
 
 static const struct kernel_param_ops values_ops = {
 	.get = values_get,
 };
 module_param_cb(values, &values_ops, NULL, 0444);
+
+static const struct kernel_param_ops schedstats_ops = {
+	.get = schedstats_get,
+};
+module_param_cb(schedstats, &schedstats_ops, NULL, 0444);
 
 static struct klp_func vmlinux_funcs[] = { { }, { } };
 static struct klp_func tgt_funcs[] = { { }, { } };

@@ -3,14 +3,15 @@
 # of the klp-convert series' selftests: empty function lists for vmlinux and
 # klp_tgt (tables in .bss), relocations from .text, .data, .rodata, a custom
 # section and .init.text, resolved by map, KLP_SYMPOS, KLP_RELOC_SYMBOL and
-# through __asm__ labels, data pointers read back after load. Boot 1 loads
+# through __asm__ labels, data pointers read back after load, static keys of
+# vmlinux (a branch) and of klp_tgt (static_key_enabled). Boot 1 loads
 # the patch first, then klp_tgt, then unloads and reloads klp_tgt; boot 2
 # loads klp_tgt first.
 source "$(dirname "$0")/../lib.sh"
 source "$(dirname "$0")/lib-e2e.sh"
 
 rel=$(e2e_release) || skip_all "no Debian kernel with a build tree"
-expect='main=111 aux=222 main_only=333 aux_only=444 secret=41 ro=111 custom=222 fn=cmdline_proc_show'
+expect='main=111 aux=222 main_only=333 aux_only=444 secret=41 ro=111 custom=222 fn=cmdline_proc_show tgt_key=1'
 
 ks=$(e2e_kallsyms) || { fail "$rel: kallsyms of the Debian kernel"; done_testing; }
 
@@ -49,6 +50,10 @@ for s in klp_tgt.tgt_counter,1 klp_tgt.tgt_counter,2 klp_tgt.tgt_main_only,0 \
 	like "$syms" "OS \\[0xff20\\] \\.klp\\.sym\\.${s//./\\.}\$" "$rel: .klp.sym.$s in SHN_LIVEPATCH"
 done
 unlike "$syms" 'lp_secret|lp_aux_only' "$rel: no symbol under the C name of an __asm__ label"
+like "$secs" ' \.klp\.rela\.vmlinux\.__jump_table +RELA .* AIo ' \
+	"$rel: the static branch's __jump_table entry names vmlinux's key through .klp.rela.vmlinux.__jump_table"
+like "$syms" 'OS \[0xff20\] \.klp\.sym\.vmlinux\.sched_schedstats,0$' "$rel: .klp.sym.vmlinux.sched_schedstats,0"
+like "$syms" 'OS \[0xff20\] \.klp\.sym\.klp_tgt\.tgt_key,0$' "$rel: .klp.sym.klp_tgt.tgt_key,0"
 
 guest_common='
 show() {
@@ -57,6 +62,11 @@ show() {
 		echo "$1-values: $(cat /sys/module/livepatch_relocs/parameters/values)"
 }
 echo "proc-cmdline: $(cat /proc/cmdline)"
+keys() {
+	echo "keys: $(cat /proc/sys/kernel/sched_schedstats) $(cat /sys/module/livepatch_relocs/parameters/schedstats)"
+	echo $((1 - $(cat /proc/sys/kernel/sched_schedstats))) > /proc/sys/kernel/sched_schedstats
+	echo "keys: $(cat /proc/sys/kernel/sched_schedstats) $(cat /sys/module/livepatch_relocs/parameters/schedstats)"
+}
 '
 
 check_loaded() {	# LABEL
@@ -69,6 +79,10 @@ check_loaded() {	# LABEL
 	is "$(sed -n 's/^loaded-object: //p' "$E2E_OUT")" 1 "$rel: $1: klp_tgt object patched"
 	is "$(sed -n 's/^loaded-values: //p' "$E2E_OUT")" "$expect" \
 		"$rel: $1: every pointer and reference reads klp_tgt's and vmlinux's values"
+	keys=$(sed -n 's/^keys: //p' "$E2E_OUT")
+	like "$keys" '^([01]) \1$' "$rel: $1: the static branch on sched_schedstats follows the sysctl"
+	is "$(printf '%s\n' "$keys" | sort -u | wc -l)" 2 "$rel: $1: ... before and after the sysctl flips it"
+	unlike "$keys" '^(0 1|1 0)$' "$rel: $1: ... never disagreeing"
 }
 
 # --- boot 1: patch first, target later, then the target unloaded and reloaded ---
@@ -80,6 +94,7 @@ echo "vmlinux-object: \$(cat /sys/kernel/livepatch/livepatch_relocs/vmlinux/patc
 show before
 insmod /m/klp_tgt.ko && echo "insmod target: ok"
 show loaded
+keys
 rmmod klp_tgt && echo "rmmod target: ok"
 show removed
 if insmod /m/klp_tgt.ko; then echo "reload target: ok"; else echo "reload target: refused"; fi
@@ -120,6 +135,7 @@ insmod /m/livepatch-relocs.ko && echo "insmod patch: ok"
 klp_wait livepatch_relocs
 echo "vmlinux-object: \$(cat /sys/kernel/livepatch/livepatch_relocs/vmlinux/patched)"
 show loaded
+keys
 dmesg | grep -E 'livepatch|klp_tgt|Unknown symbol|relocation'
 SH
 e2e_boot relocs-early "$T/guest2.sh" "$pko" "$tko"

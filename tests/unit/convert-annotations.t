@@ -132,12 +132,19 @@ expect_error "not a livepatch module" \
 	"not a livepatch module: .modinfo has no livepatch=Y" \
 	"extern char *saved_command_line; int use(void) { return saved_command_line[0]; }"
 
-expect_error "module symbol used from a special section" \
-	"symbol 'helper': R_X86_64_64 relocation at __jump_table\+0x0 cannot become a livepatch relocation for object 'target_mod': the kernel processes this special section at load time" \
+expect_error "module symbol used from a special section (.altinstructions)" \
+	"symbol 'helper': R_X86_64_64 relocation at .altinstructions\+0x0 cannot become a livepatch relocation for object 'target_mod': the kernel processes this special section at load time" \
 	"$MODINFO
 extern int helper(void) KLP_RELOC_SYMBOL(target_mod, target_mod, helper);
-void f(void) { asm volatile(\".pushsection __jump_table, \\\"aw\\\"\n.quad helper\n.popsection\"); }
+void f(void) { asm volatile(\".pushsection .altinstructions, \\\"aw\\\"\n.quad helper\n.popsection\"); }
 int use(void) { return helper(); }"
+
+# A static branch on a module's key: the __jump_table entry names the key
+# (here helper, unique in target_mod, stands for one).
+expect_error "static branch on a module's static key" \
+	"symbol 'helper': R_X86_64_64 relocation at __jump_table\\+0x0 cannot become a livepatch relocation for object 'target_mod': a static branch on a key of a module: .* static_key_enabled\\(\\) instead" \
+	"$MODINFO
+void f(void) { asm volatile(\".pushsection __jump_table, \\\"aw\\\"\\n.quad helper\\n.popsection\"); }"
 
 expect_error "module symbol used from init code" \
 	"for object 'target_mod': module-specific livepatch relocations are written after the livepatch's init memory is freed" \

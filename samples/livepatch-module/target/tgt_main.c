@@ -13,12 +13,15 @@
 #include <linux/init.h>
 #include <linux/proc_fs.h>
 #include <linux/seq_file.h>
+#include <linux/jump_label.h>
 
 #include "tgt.h"
 
 /* Initialised here and changed at init, so a reader sees run-time values. */
 static int tgt_counter __used = 1;
 static int tgt_main_only __used = 3;
+/* Enabled at init: a livepatch tests it with static_key_enabled(). */
+static DEFINE_STATIC_KEY_FALSE(tgt_key);
 
 /* noipa: keep one plain copy under its own name (no .constprop/.isra clone). */
 static __attribute__((__noipa__)) __used int tgt_secret(int x)
@@ -37,6 +40,7 @@ static int __init tgt_init(void)
 	tgt_counter = 111;
 	tgt_main_only = 333;
 	tgt_aux_setup();
+	static_branch_enable(&tgt_key);
 	if (!proc_create_single("klp_tgt", 0444, NULL, tgt_show))
 		return -ENOMEM;
 	pr_info("loaded, secret(%d)=%d\n", tgt_counter, tgt_secret(tgt_counter));
