@@ -6,6 +6,8 @@
 # make bench        benchmarks (klp-convert, klp-symbols)
 # make fuzz         run each fuzz harness (FUZZ_SECONDS each)
 # make install      PREFIX=/usr/local DESTDIR=
+# make uninstall    the same variables
+# V=1               print the commands
 
 PREFIX ?= /usr/local
 DESTDIR ?=
@@ -13,7 +15,20 @@ CC ?= gcc
 PKG_CONFIG ?= pkg-config
 
 CFLAGS ?= -O2 -g
-BASE_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -iquote lib \
+# The release in VERSION; from git describe in a checkout (tags v<version>).
+VERSION := $(shell git describe --tags --dirty 2>/dev/null | sed 's/^v//' || true)
+VERSION := $(or $(VERSION),$(shell cat VERSION))
+
+# Kbuild's convention: "  CC  file" lines, the commands with V=1, nothing with -s.
+ifeq ($(V),1)
+Q :=
+say = @true
+else
+Q := @
+say = @$(if $(findstring s,$(firstword -$(MAKEFLAGS))),true,printf '  %-7s %s\n' $(1) $@)
+endif
+
+BASE_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -iquote lib -MMD -MP \
 	$(shell $(PKG_CONFIG) --cflags libelf libdw 2>/dev/null)
 LDLIBS := $(shell $(PKG_CONFIG) --libs libdw libelf 2>/dev/null || echo -ldw -lelf) \
 	-lz -llzma -lzstd -pthread
@@ -35,20 +50,32 @@ MANS := $(wildcard man/*.1)
 
 all: $(TOOLS)
 
-$(O)/lib/%.o: lib/%.c $(wildcard lib/*.h) | $(O)/lib
-	$(CC) $(BASE_CFLAGS) $(CFLAGS) -c -o $@ $<
+$(O)/lib/%.o: lib/%.c | $(O)/lib
+	$(call say,CC)
+	$(Q)$(CC) $(BASE_CFLAGS) -iquote $(O) $(CFLAGS) -c -o $@ $<
 
-$(O)/tools/%.o: tools/%.c $(wildcard lib/*.h) | $(O)/tools
-	$(CC) $(BASE_CFLAGS) $(CFLAGS) -c -o $@ $<
+$(O)/tools/%.o: tools/%.c | $(O)/tools
+	$(call say,CC)
+	$(Q)$(CC) $(BASE_CFLAGS) -iquote $(O) $(CFLAGS) -c -o $@ $<
+
+# Rewritten only when the version changes, so nothing rebuilds for nothing.
+$(O)/version.h: FORCE | $(O)/lib
+	$(Q)echo '#define KLP_VERSION "$(VERSION)"' > $@.tmp && \
+		{ cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@; }
+$(O)/lib/util.o: $(O)/version.h
 
 $(O)/libklp.a: $(LIB_OBJS)
-	rm -f $@ && ar rcs $@ $^
+	$(call say,AR)
+	$(Q)rm -f $@ && ar rcs $@ $^
 
 $(O)/%: $(O)/tools/%.o $(O)/libklp.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(call say,LD)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(O)/lib $(O)/tools:
-	mkdir -p $@
+	$(Q)mkdir -p $@
+
+-include $(LIB_OBJS:.o=.d) $(patsubst tools/%.c,$(O)/tools/%.d,$(TOOL_SRCS))
 
 .PRECIOUS: $(O)/tools/%.o
 
@@ -73,15 +100,29 @@ bench: all
 fuzz:
 	fuzz/run $(FUZZ_SECONDS)
 
+# The header lives in include/klp/; the old $(PREFIX)/include/klp_convert.h
+# stays, for one release, as a header that includes it.
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/include \
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/include/klp \
 		$(DESTDIR)$(PREFIX)/share/man/man1
 	install -m 755 $(TOOLS) $(DESTDIR)$(PREFIX)/bin/
 	install -m 755 scripts/klp-build $(DESTDIR)$(PREFIX)/bin/
-	install -m 644 include/klp_convert.h $(DESTDIR)$(PREFIX)/include/
+	install -m 644 include/klp_convert.h $(DESTDIR)$(PREFIX)/include/klp/
+	printf '%s\n' '/* Deprecated path: include <klp/klp_convert.h>. */' \
+		'#include <klp/klp_convert.h>' > $(DESTDIR)$(PREFIX)/include/klp_convert.h
+	chmod 644 $(DESTDIR)$(PREFIX)/include/klp_convert.h
 	$(if $(MANS),install -m 644 $(MANS) $(DESTDIR)$(PREFIX)/share/man/man1/)
+
+uninstall:
+	rm -f $(addprefix $(DESTDIR)$(PREFIX)/bin/,$(notdir $(TOOLS)) klp-build) \
+		$(DESTDIR)$(PREFIX)/include/klp/klp_convert.h \
+		$(DESTDIR)$(PREFIX)/include/klp_convert.h \
+		$(addprefix $(DESTDIR)$(PREFIX)/share/man/man1/,$(notdir $(MANS)))
+	-rmdir $(DESTDIR)$(PREFIX)/include/klp 2>/dev/null
 
 clean:
 	rm -rf build build-san
 
-.PHONY: all check demo bench fuzz install clean
+FORCE:
+
+.PHONY: all check demo bench fuzz install uninstall clean FORCE

@@ -32,10 +32,10 @@ static unsigned int index_annotation(struct elf_file *elf, struct annotations *a
 		return 0;
 	}
 	if (same_target(old, a))
-		error("%s: symbol '%s': annotated twice (%s and %s): remove one", elf->path,
+		pr_err("%s: symbol '%s': annotated twice (%s and %s): remove one", elf->path,
 		      a->name, old->where, a->where);
 	else
-		error("%s: symbol '%s': conflicting annotations: %s says %s sympos %lu, "
+		pr_err("%s: symbol '%s': conflicting annotations: %s says %s sympos %lu, "
 		      "%s says %s sympos %lu", elf->path, a->name, old->where, old->obj,
 		      old->pos, a->where, a->obj, a->pos);
 	return 1;
@@ -52,13 +52,13 @@ static unsigned int check_entry(struct elf_file *elf, const struct arch *arch,
 				const struct section *sec, const struct reloc *r)
 {
 	if (r->offset % KLP_MODULE_RELOC_SIZE) {
-		error("%s: %s: a relocation at offset 0x%llx is not at the start of a "
+		pr_err("%s: %s: a relocation at offset 0x%llx is not at the start of a "
 		      "struct klp_module_reloc", elf->path, sec->name,
 		      (unsigned long long)r->offset);
 		return 1;
 	}
 	if (r->type != arch->abs64 || r->addend) {
-		error("%s: %s: entry %llu: expected %s to a symbol with addend 0, found %s%+lld "
+		pr_err("%s: %s: entry %llu: expected %s to a symbol with addend 0, found %s%+lld "
 		      "(use KLP_SYMPOS(symbol, pos))", elf->path, sec->name,
 		      (unsigned long long)r->offset / KLP_MODULE_RELOC_SIZE,
 		      arch_reloc_name(arch, arch->abs64), arch_reloc_name(arch, r->type),
@@ -66,7 +66,7 @@ static unsigned int check_entry(struct elf_file *elf, const struct arch *arch,
 		return 1;
 	}
 	if (!symbol_is_undef(r->sym)) {
-		error("%s: %s: entry %llu: symbol '%s' is defined in the livepatch module itself; "
+		pr_err("%s: %s: entry %llu: symbol '%s' is defined in the livepatch module itself; "
 		      "annotate only symbols of the patched kernel", elf->path, sec->name,
 		      (unsigned long long)r->offset / KLP_MODULE_RELOC_SIZE, r->sym->name);
 		return 1;
@@ -83,12 +83,12 @@ static unsigned int read_reloc_section(struct elf_file *elf, const struct arch *
 	bool *seen;
 
 	if (!symmap_valid_objname(obj)) {
-		error("%s: %s: '%s' is not an object name (vmlinux or a module's runtime name, "
+		pr_err("%s: %s: '%s' is not an object name (vmlinux or a module's runtime name, "
 		      "'_' not '-')", elf->path, sec->name, obj);
 		return 1;
 	}
 	if (sec->size % KLP_MODULE_RELOC_SIZE || !sec->data) {
-		error("%s: %s: size %zu is not a multiple of %d (struct klp_module_reloc)",
+		pr_err("%s: %s: size %zu is not a multiple of %d (struct klp_module_reloc)",
 		      elf->path, sec->name, sec->size, KLP_MODULE_RELOC_SIZE);
 		return 1;
 	}
@@ -103,7 +103,7 @@ static unsigned int read_reloc_section(struct elf_file *elf, const struct arch *
 			continue;
 		}
 		if (seen[entry]) {
-			error("%s: %s: entry %zu has two relocations", elf->path, sec->name, entry);
+			pr_err("%s: %s: entry %zu has two relocations", elf->path, sec->name, entry);
 			errors++;
 			continue;
 		}
@@ -118,7 +118,7 @@ static unsigned int read_reloc_section(struct elf_file *elf, const struct arch *
 	}
 	for (i = 0; i < nr; i++) {
 		if (!seen[i]) {
-			error("%s: %s: entry %zu names no symbol (a NULL .sym?)", elf->path,
+			pr_err("%s: %s: entry %zu names no symbol (a NULL .sym?)", elf->path,
 			      sec->name, i);
 			errors++;
 		}
@@ -166,7 +166,7 @@ static unsigned int read_reloc_symbol(struct elf_file *elf, struct annotations *
 	free(buf);
 	return 0;
 bad:
-	error("%s: symbol '%s' is not of the form %s<lp_obj>.<sym_obj>.<name>,<pos> "
+	pr_err("%s: symbol '%s' is not of the form %s<lp_obj>.<sym_obj>.<name>,<pos> "
 	      "(see KLP_RELOC_SYMBOL in klp_convert.h)", elf->path, sym->name,
 	      KLP_RELOC_SYMBOL_PREFIX);
 	free(buf);
@@ -234,7 +234,7 @@ static unsigned int drop_references(struct elf_file *elf)
 			if (r->removed || !symbol_in_annotation(r->sym))
 				continue;
 			if (section_is_alloc(sec->info)) {
-				error("%s: %s+0x%llx refers to the annotation array %s, which "
+				pr_err("%s: %s+0x%llx refers to the annotation array %s, which "
 				      "klp-convert removes", elf->path, sec->info->name,
 				      (unsigned long long)r->offset, r->sym->sec->name);
 				errors++;

@@ -88,13 +88,13 @@ const struct arch *arch_for(const GElf_Ehdr *ehdr, const char *path)
 		if (a->machine != ehdr->e_machine || a->data != ehdr->e_ident[EI_DATA])
 			continue;
 		if (!a->supported) {
-			error("%s: %s modules are not supported yet (only x86_64 has been proven "
+			pr_err("%s: %s modules are not supported yet (only x86_64 has been proven "
 			      "in a kernel)", path, a->name);
 			return NULL;
 		}
 		return a;
 	}
-	error("%s: ELF machine %u (%s-endian) is not a livepatch architecture klp-convert "
+	pr_err("%s: ELF machine %u (%s-endian) is not a livepatch architecture klp-convert "
 	      "knows (x86_64)", path, ehdr->e_machine,
 	      ehdr->e_ident[EI_DATA] == ELFDATA2MSB ? "big" : "little");
 	return NULL;

@@ -19,7 +19,7 @@ int ftrace_list_load(struct ftrace_list *fl, const char *path)
 
 	memset(fl, 0, sizeof(*fl));
 	if (!f) {
-		error("%s: cannot open: %m", path);
+		pr_err("%s: cannot open: %m", path);
 		return -1;
 	}
 	while ((len = getline(&line, &cap, f)) >= 0) {
@@ -27,7 +27,7 @@ int ftrace_list_load(struct ftrace_list *fl, const char *path)
 
 		fl->nr_lines++;
 		if ((size_t)len != strlen(line)) {
-			error("%s:%zu: a NUL byte: not a copy of available_filter_functions",
+			pr_err("%s:%zu: a NUL byte: not a copy of available_filter_functions",
 			      path, fl->nr_lines);
 			ret = -1;
 			break;
@@ -44,7 +44,7 @@ int ftrace_list_load(struct ftrace_list *fl, const char *path)
 			char *key;
 
 			if (!close || close == mod + 1) {
-				error("%s:%zu: expected \"name [module]\"", path, fl->nr_lines);
+				pr_err("%s:%zu: expected \"name [module]\"", path, fl->nr_lines);
 				ret = -1;
 				break;
 			}
@@ -53,7 +53,7 @@ int ftrace_list_load(struct ftrace_list *fl, const char *path)
 			strset_add(&fl->names, key);
 			free(key);
 		} else if (*mod) {
-			error("%s:%zu: expected \"name\" or \"name [module]\"", path, fl->nr_lines);
+			pr_err("%s:%zu: expected \"name\" or \"name [module]\"", path, fl->nr_lines);
 			ret = -1;
 			break;
 		} else {

@@ -12,7 +12,7 @@
 
 /*
  * In immediate mode the notes of the last finding are printed only when it
- * was printed: notes of a suppressed info() stay quiet too.
+ * was printed: notes of a suppressed pr_info() stay quiet too.
  */
 static bool last_printed;
 
@@ -31,11 +31,11 @@ struct finding *report_add(struct check_report *rep, enum finding_level level,
 	if (!rep) {
 		last_printed = level != FINDING_NOTE || verbose;
 		if (level == FINDING_ERROR)
-			error("%s", msg);
+			pr_err("%s", msg);
 		else if (level == FINDING_WARNING)
-			warn("%s", msg);
+			pr_warn("%s", msg);
 		else
-			info("%s", msg);
+			pr_info("%s", msg);
 		free(msg);
 		return NULL;
 	}
@@ -82,11 +82,11 @@ void report_print_messages(const struct check_report *rep, const char *path)
 		const struct finding *f = &rep->items[i];
 
 		if (f->level == FINDING_ERROR)
-			error("%s: %s", path, f->message);
+			pr_err("%s: %s", path, f->message);
 		else if (f->level == FINDING_WARNING)
-			warn("%s: %s", path, f->message);
+			pr_warn("%s: %s", path, f->message);
 		else if (verbose)
-			info("%s: %s", path, f->message);
+			pr_info("%s: %s", path, f->message);
 		else
 			continue;
 		for (j = 0; j < f->nr_notes; j++)

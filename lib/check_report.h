@@ -5,7 +5,7 @@
 /*
  * What the checks found. klp-check collects findings to print them once, as
  * text or JSON; klp-convert passes no report and gets each finding printed
- * through error()/warn() as it is found.
+ * through pr_err()/pr_warn() as it is found.
  */
 
 #include <stdbool.h>
@@ -35,8 +35,8 @@ struct check_report {
 };
 
 /*
- * Add a finding. With rep NULL it is printed at once (error(), warn(), or
- * info() for notes), its notes after it; the return value is then NULL.
+ * Add a finding. With rep NULL it is printed at once (pr_err(), pr_warn(), or
+ * pr_info() for notes), its notes after it; the return value is then NULL.
  */
 struct finding *report_add(struct check_report *rep, enum finding_level level,
 			   const char *code, const char *object, const char *function,

@@ -122,19 +122,19 @@ static void check_annotation(struct converter *c, const struct annotation *a)
 		return;
 	obj = symmap_find_object(map, a->obj);
 	if (!obj) {
-		warn("%s: symbol '%s': the map has no object '%s', so %s cannot be checked",
+		pr_warn("%s: symbol '%s': the map has no object '%s', so %s cannot be checked",
 		     c->elf->path, a->name, a->obj, a->where);
 		return;
 	}
 	n = symmap_count_in(symmap_lookup(map, a->name), obj);
 	if (!n) {
-		error("%s: symbol '%s': %s names object '%s', which has no such symbol",
+		pr_err("%s: symbol '%s': %s names object '%s', which has no such symbol",
 		      c->elf->path, a->name, a->where, a->obj);
 	} else if (a->pos == 0 && n > 1) {
-		error("%s: symbol '%s': %s says sympos 0 (unique), but '%s' has %u of them; "
+		pr_err("%s: symbol '%s': %s says sympos 0 (unique), but '%s' has %u of them; "
 		      "pick one:", c->elf->path, a->name, a->where, a->obj, n);
 	} else if (a->pos > n) {
-		error("%s: symbol '%s': %s says sympos %lu, but '%s' has only %u; pick one:",
+		pr_err("%s: symbol '%s': %s says sympos %lu, but '%s' has only %u; pick one:",
 		      c->elf->path, a->name, a->where, a->pos, a->obj, n);
 	} else {
 		return;
@@ -149,22 +149,22 @@ static bool check_objects(struct converter *c, const struct symbol *sym, const c
 	const char *path = c->elf->path;
 
 	if (is_vmlinux(lp_obj) && !is_vmlinux(obj)) {
-		error("%s: symbol '%s': .klp.rela.vmlinux sections are applied when the livepatch "
+		pr_err("%s: symbol '%s': .klp.rela.vmlinux sections are applied when the livepatch "
 		      "loads, before module '%s' can be resolved; use KLP_RELOC_SYMBOL(%s, %s, ...)",
 		      path, name, obj, obj, obj);
 		return false;
 	}
 	if (!is_vmlinux(lp_obj) && is_vmlinux(obj)) {
-		error("%s: symbol '%s': the kernel refuses vmlinux symbols in module-specific "
+		pr_err("%s: symbol '%s': the kernel refuses vmlinux symbols in module-specific "
 		      "section .klp.rela.%s.*; use KLP_RELOC_SYMBOL(vmlinux, vmlinux, %s)",
 		      path, name, lp_obj, name);
 		return false;
 	}
 	if (strcmp(obj, lp_obj))
-		warn("%s: symbol '%s': resolved in module '%s' when patching '%s': both must be "
+		pr_warn("%s: symbol '%s': resolved in module '%s' when patching '%s': both must be "
 		     "loaded together", path, name, obj, lp_obj);
 	if (strchr(name, ',') || strlen(name) > KLP_SYM_NAME_MAX) {
-		error("%s: symbol '%s': a livepatch symbol name cannot contain ',' or exceed %d "
+		pr_err("%s: symbol '%s': a livepatch symbol name cannot contain ',' or exceed %d "
 		      "characters", path, sym->name, KLP_SYM_NAME_MAX);
 		return false;
 	}
@@ -179,7 +179,7 @@ static void resolve_annotated(struct converter *c, struct symbol *sym, struct an
 		return;
 	}
 	add_target(c, sym, a->name, a->obj, a->lp_obj, a->pos, "annotation");
-	info("%s: %s: %s sympos %lu, from %s", c->elf->path, a->name, a->obj, a->pos, a->where);
+	pr_info("%s: %s: %s sympos %lu, from %s", c->elf->path, a->name, a->obj, a->pos, a->where);
 }
 
 /* A module's init symbols count while it loads: a late patch may see them first. */
@@ -190,7 +190,7 @@ static void warn_init_twin(const struct converter *c, const struct map_symbol *f
 
 	for (s = first; s && s != chosen; s = s->next) {
 		if (s->obj == chosen->obj && (s->flags & MAP_INIT)) {
-			warn("%s: symbol '%s': module '%s' has an init-section namesake before it: "
+			pr_warn("%s: symbol '%s': module '%s' has an init-section namesake before it: "
 			     "patching the module while it loads would resolve that one",
 			     c->elf->path, chosen->name, chosen->obj->name);
 			return;
@@ -219,14 +219,14 @@ static bool exported(struct converter *c, struct symbol *sym, const struct map_s
 	if (!exp) {
 		if (!module_versions_has(c->elf, sym->name))
 			return false;
-		info("%s: %s: not marked exported in the map, but modpost recorded a CRC for it: "
+		pr_info("%s: %s: not marked exported in the map, but modpost recorded a CRC for it: "
 		     "left to the loader", c->elf->path, sym->name);
 		return true;
 	}
 	if (!is_vmlinux(exp->obj->name))
-		warn("%s: symbol '%s' is exported by module '%s': the livepatch will depend on it "
+		pr_warn("%s: symbol '%s' is exported by module '%s': the livepatch will depend on it "
 		     "being loaded", c->elf->path, sym->name, exp->obj->name);
-	info("%s: %s: exported by %s: left to the loader", c->elf->path, sym->name,
+	pr_info("%s: %s: exported by %s: left to the loader", c->elf->path, sym->name,
 	     exp->obj->name);
 	return true;
 }
@@ -245,7 +245,7 @@ static bool resolve_patched_export(struct converter *c, struct symbol *sym,
 	n = symmap_count_in(first, exp->obj);
 	add_target(c, sym, sym->name, exp->obj->name, exp->obj->name, n > 1 ? exp->pos : 0,
 		   "exported by the patched module");
-	info("%s: %s: exported by %s, which the patch targets: bound by livepatch when it loads",
+	pr_info("%s: %s: exported by %s, which the patch targets: bound by livepatch when it loads",
 	     c->elf->path, sym->name, exp->obj->name);
 	return true;
 }
@@ -268,14 +268,14 @@ static void resolve_from_map(struct converter *c, struct symbol *sym)
 		}
 	}
 	if (!n) {
-		error("%s: symbol '%s' is not exported and not in the symbol map%s", c->elf->path,
+		pr_err("%s: symbol '%s' is not exported and not in the symbol map%s", c->elf->path,
 		      sym->name, first ? " (only in init sections, gone at run time)" : "");
 		print_uses(c, sym);
 		c->errors++;
 		return;
 	}
 	if (n > 1) {
-		error("%s: symbol '%s' is ambiguous: %u symbols have that name; annotate the one "
+		pr_err("%s: symbol '%s' is ambiguous: %u symbols have that name; annotate the one "
 		      "you mean with KLP_MODULE_RELOC(<object>) and one of these:", c->elf->path,
 		      sym->name, n);
 		print_uses(c, sym);
@@ -289,7 +289,7 @@ static void resolve_from_map(struct converter *c, struct symbol *sym)
 	}
 	warn_init_twin(c, first, only);
 	add_target(c, sym, sym->name, only->obj->name, only->obj->name, 0, "unique in the map");
-	info("%s: %s: unique in the map: %s", c->elf->path, sym->name, only->obj->name);
+	pr_info("%s: %s: unique in the map: %s", c->elf->path, sym->name, only->obj->name);
 }
 
 /* With no map, modpost's CRCs in __versions are the only record of exports. */
@@ -297,14 +297,14 @@ static void resolve_without_map(struct converter *c, struct symbol *sym)
 {
 	if (!module_has_versions(c->elf)) {
 		if (!c->warned_no_versions)
-			warn("%s: no symbol map and no __versions section: unannotated undefined "
+			pr_warn("%s: no symbol map and no __versions section: unannotated undefined "
 			     "symbols are assumed exported", c->elf->path);
 		c->warned_no_versions = true;
 		return;
 	}
 	if (module_versions_has(c->elf, sym->name))
 		return;
-	error("%s: symbol '%s' is not exported (modpost recorded no CRC for it) and not "
+	pr_err("%s: symbol '%s' is not exported (modpost recorded no CRC for it) and not "
 	      "annotated: give klp-convert a symbol map, or annotate it", c->elf->path,
 	      sym->name);
 	print_uses(c, sym);
@@ -382,7 +382,7 @@ static void check_klp_sections(struct converter *c)
 		if (sec->sh.sh_type == SHT_RELA && (sec->sh.sh_flags & SHF_RELA_LIVEPATCH) &&
 		    dot && !strcmp(dot + 1, sec->info->name))
 			continue;
-		error("%s: section %s is not a livepatch relocation section (SHT_RELA, "
+		pr_err("%s: section %s is not a livepatch relocation section (SHT_RELA, "
 		      "SHF_RELA_LIVEPATCH, .klp.rela.<object>.<section it relocates>)",
 		      c->elf->path, sec->name);
 		c->errors++;
@@ -422,7 +422,7 @@ static bool check_reloc(struct converter *c, const struct klp_target *t,
 	if (!why)
 		return true;
 	where = site(target, r->offset);
-	error("%s: symbol '%s': %s relocation at %s cannot become a livepatch relocation "
+	pr_err("%s: symbol '%s': %s relocation at %s cannot become a livepatch relocation "
 	      "for object '%s': %s", c->elf->path, t->name, arch_reloc_name(c->arch, r->type),
 	      where, t->lp_obj, why);
 	free(where);
@@ -438,7 +438,7 @@ static void clear_target(struct section *target, const struct reloc *r, unsigned
 	for (i = 0; i < size; i++) {
 		if (target->data[r->offset + i]) {
 			memset(section_writable_data(target) + r->offset, 0, size);
-			info("%s: %s+0x%llx: cleared non-zero bytes under a livepatch relocation",
+			pr_info("%s: %s+0x%llx: cleared non-zero bytes under a livepatch relocation",
 			     target->elf->path, target->name, (unsigned long long)r->offset);
 			return;
 		}
@@ -507,7 +507,7 @@ static void check_annotations_used(struct converter *c)
 
 		if (a->used || c->ann.by_sym[a->sym->idx] != a)
 			continue;
-		error("%s: symbol '%s': %s is not used by any relocation of the module: remove it",
+		pr_err("%s: symbol '%s': %s is not used by any relocation of the module: remove it",
 		      c->elf->path, a->name, a->where);
 		c->errors++;
 	}
@@ -589,14 +589,14 @@ int klp_convert(struct elf_file *elf, const struct convert_opts *opts,
 	if (!c.arch)
 		return -1;
 	if (!module_is_livepatch(elf)) {
-		error("%s: not a livepatch module: .modinfo has no livepatch=Y "
+		pr_err("%s: not a livepatch module: .modinfo has no livepatch=Y "
 		      "(add MODULE_INFO(livepatch, \"Y\"))", elf->path);
 		return -1;
 	}
 	c.self = module_name(elf);
 	/* libelf drops what follows the ELF data; the kernel would refuse a stale one anyway. */
 	if (module_is_signed(elf))
-		warn("%s: carries a module signature, which the converted module loses: "
+		pr_warn("%s: carries a module signature, which the converted module loses: "
 		     "sign the output again (scripts/sign-file)", elf->path);
 	c.targets = xcalloc(elf->nr_syms, sizeof(*c.targets));
 	check_klp_sections(&c);

@@ -86,19 +86,19 @@ int dwarf_file_open(struct dwarf_file *df, const char *path)
 	/* libdwfl reads whatever it is given: refuse what is not a regular file. */
 	fd = open(path, O_RDONLY);
 	if (fd < 0) {
-		error("%s: cannot open: %s", path, strerror(errno));
+		pr_err("%s: cannot open: %s", path, strerror(errno));
 		return -1;
 	}
 	df->dwfl = dwfl_begin(&offline_callbacks);
 	if (!df->dwfl) {
 		close(fd);
-		error("%s: libdwfl: %s", path, dwfl_errmsg(-1));
+		pr_err("%s: libdwfl: %s", path, dwfl_errmsg(-1));
 		return -1;
 	}
 	/* dwfl takes the descriptor, and closes it in dwfl_end(). */
 	df->mod = dwfl_report_offline(df->dwfl, path, path, fd);
 	if (!df->mod || dwfl_report_end(df->dwfl, NULL, NULL)) {
-		error("%s: cannot read as ELF: %s", path, dwfl_errmsg(-1));
+		pr_err("%s: cannot read as ELF: %s", path, dwfl_errmsg(-1));
 		dwarf_file_close(df);
 		return -1;
 	}
@@ -108,7 +108,7 @@ int dwarf_file_open(struct dwarf_file *df, const char *path)
 	}
 	df->dw = dwfl_module_getdwarf(df->mod, &df->bias);
 	if (!df->dw) {
-		error("%s: cannot read its DWARF: %s", path, dwfl_errmsg(-1));
+		pr_err("%s: cannot read its DWARF: %s", path, dwfl_errmsg(-1));
 		dwarf_file_close(df);
 		return -1;
 	}
@@ -279,7 +279,7 @@ int dwarf_find_inlines(const char *path, const struct strset *wanted, struct inl
 	ret = dwarf_file_open(&df, path);
 	if (ret) {
 		if (ret > 0)
-			error("%s: no DWARF debug information (build with -g, or give the "
+			pr_err("%s: no DWARF debug information (build with -g, or give the "
 			      "debug package's file)", path);
 		return -1;
 	}

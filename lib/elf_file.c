@@ -17,8 +17,8 @@
 /* The largest page size of a livepatch architecture (ppc64le: 64 KiB). */
 #define MAX_SECTION_ALIGN 0x10000
 
-#define elf_err(elf, fmt, ...) error("%s: " fmt, (elf)->path, ##__VA_ARGS__)
-#define libelf_err(elf, what) error("%s: %s: %s", (elf)->path, what, elf_errmsg(-1))
+#define elf_err(elf, fmt, ...) pr_err("%s: " fmt, (elf)->path, ##__VA_ARGS__)
+#define libelf_err(elf, what) pr_err("%s: %s: %s", (elf)->path, what, elf_errmsg(-1))
 
 static struct section *new_section(struct elf_file *elf)
 {
@@ -434,7 +434,7 @@ struct elf_file *elf_open_read(const char *path)
 	elf_version(EV_CURRENT);
 	elf->fd = open(path, O_RDONLY);
 	if (elf->fd < 0) {
-		error("%s: cannot open: %s", path, strerror(errno));
+		pr_err("%s: cannot open: %s", path, strerror(errno));
 		free(elf);
 		return NULL;
 	}
@@ -667,7 +667,7 @@ static int build_relocs(struct section *sec, Elf_Data *d)
 		if (r->removed)
 			continue;
 		if (r->sym->removed) {
-			error("%s: internal error: a relocation in %s uses removed symbol %s",
+			pr_err("%s: internal error: a relocation in %s uses removed symbol %s",
 			      sec->elf->path, sec->name, r->sym->name);
 			free(out);
 			return -1;

@@ -124,7 +124,7 @@ static int parse(const char *path, struct ipa_graph *g)
 	int ret = 0;
 
 	if (!fp) {
-		error("%s: cannot open: %m", path);
+		pr_err("%s: cannot open: %m", path);
 		return -1;
 	}
 	while ((len = getline(&line, &cap, fp)) >= 0) {
@@ -137,7 +137,7 @@ static int parse(const char *path, struct ipa_graph *g)
 		if (!len)
 			continue;
 		if (strlen(line) != (size_t)len) {
-			error("%s:%zu: a NUL byte: not a gcc -fdump-ipa-clones file", path, lineno);
+			pr_err("%s:%zu: a NUL byte: not a gcc -fdump-ipa-clones file", path, lineno);
 			ret = -1;
 			break;
 		}
@@ -155,7 +155,7 @@ static int parse(const char *path, struct ipa_graph *g)
 		} else if (!strcmp(f[0], "Callgraph removal") && n >= 6 && *f[1]) {
 			g->nodes[node(g, f[1])].removed = true;
 		} else {
-			error("%s:%zu: not a line of gcc's -fdump-ipa-clones output "
+			pr_err("%s:%zu: not a line of gcc's -fdump-ipa-clones output "
 			      "(\"Callgraph clone;...\" with 12 fields or "
 			      "\"Callgraph removal;...\" with 6)",
 			      path, lineno);
@@ -164,7 +164,7 @@ static int parse(const char *path, struct ipa_graph *g)
 		}
 	}
 	if (!ret && ferror(fp)) {
-		error("%s: read error", path);
+		pr_err("%s: read error", path);
 		ret = -1;
 	}
 	free(line);

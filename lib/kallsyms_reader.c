@@ -164,7 +164,7 @@ static int parse_all(struct kallsyms *ks, const char *path, char *p, char *end)
 		if (!err)
 			l = line_object(ks, kl.mod, path, &late, &err);
 		if (err) {
-			error("%s:%lu: %s", path, lineno, err);
+			pr_err("%s:%lu: %s", path, lineno, err);
 			return -1;
 		}
 		/* Freed init functions: never counted by sympos. */
@@ -191,7 +191,7 @@ static void drop_livepatches(struct kallsyms *ks)
 	for (i = 0; i < ks->nr; i++) {
 		if (ks->objs[i].name && strcmp(ks->objs[i].name, "vmlinux") &&
 		    is_livepatch(&ks->objs[i])) {
-			info("%s: leaving out livepatch module %s", ks->objs[i].path,
+			pr_info("%s: leaving out livepatch module %s", ks->objs[i].path,
 			     ks->objs[i].name);
 			ks->skipped_livepatch++;
 			symlist_release(&ks->objs[i]);
@@ -221,7 +221,7 @@ int kallsyms_read(struct kallsyms *ks, const char *path)
 	for (i = 0; i < ks->nr; i++)
 		symlist_mark_ksymtab_exports(&ks->objs[i]);
 	if (!ks->nr) {
-		error("%s: no symbols", path);
+		pr_err("%s: no symbols", path);
 		return -1;
 	}
 	return 0;

@@ -63,7 +63,7 @@ unsigned int klp_tables_check(const struct klp_tables *t, struct elf_file *elf,
 
 /*
  * For klp-convert: read and check the module's tables, each finding printed
- * with error()/warn() when rep is NULL. map may be NULL (structure only) or
+ * with pr_err()/pr_warn() when rep is NULL. map may be NULL (structure only) or
  * loaded with symmap_load_names() with klp_tables_needed_names() added.
  * Returns the number of errors: the kernel would refuse the patch, or it
  * would patch something else than meant. A module without a klp_patch gets

@@ -536,7 +536,7 @@ static int walk(const char *dir, struct path_list *pl)
 	int ret = 0;
 
 	if (!d) {
-		error("%s: cannot open directory: %s", dir, strerror(errno));
+		pr_err("%s: cannot open directory: %s", dir, strerror(errno));
 		return -1;
 	}
 	while ((de = readdir(d))) {

@@ -73,18 +73,18 @@ int symlist_to_map(struct symmap *map, const struct symlist *l)
 
 	for (i = 0; i < l->nr; i++) {
 		if (!usable_name(l->syms[i].name)) {
-			error("%s: a symbol name is empty, longer than 511 bytes or has blanks or "
+			pr_err("%s: a symbol name is empty, longer than 511 bytes or has blanks or "
 			      "control characters", l->path);
 			return -1;
 		}
 	}
 	if (symmap_find_object(map, l->name)) {
-		error("%s: object '%s' is already in the map", l->path, l->name);
+		pr_err("%s: object '%s' is already in the map", l->path, l->name);
 		return -1;
 	}
 	obj = symmap_add_object(map, l->name);
 	if (!obj) {
-		error("%s: invalid object name '%s'", l->path, l->name);
+		pr_err("%s: invalid object name '%s'", l->path, l->name);
 		return -1;
 	}
 	for (i = 0; i < l->nr; i++)

@@ -356,7 +356,7 @@ static bool next_line(struct line_reader *lr)
 
 static int parse_error(const struct line_reader *lr, const char *what)
 {
-	error("%s:%lu: %s", lr->path, lr->lineno, what);
+	pr_err("%s:%lu: %s", lr->path, lr->lineno, what);
 	return -1;
 }
 
@@ -502,12 +502,12 @@ static int start_object(struct symmap *map, const struct line_reader *lr,
 	memcpy(buf, name, len);
 	buf[len] = '\0';
 	if (symmap_find_object(map, buf)) {
-		error("%s:%lu: object '%s' appears twice", lr->path, lr->lineno, buf);
+		pr_err("%s:%lu: object '%s' appears twice", lr->path, lr->lineno, buf);
 		return -1;
 	}
 	*obj = symmap_add_object(map, buf);
 	if (!*obj) {
-		error("%s:%lu: invalid object name '%s' (use the module's runtime name: "
+		pr_err("%s:%lu: invalid object name '%s' (use the module's runtime name: "
 		      "'_' for '-', no '.ko')", lr->path, lr->lineno, buf);
 		return -1;
 	}
@@ -799,7 +799,7 @@ int symmap_load(struct symmap *map, const char *path)
 	lr.p = mf.data;
 	lr.end = mf.data + mf.size;
 	if (!next_line(&lr)) {
-		error("%s: empty file, not a symbol map", path);
+		pr_err("%s: empty file, not a symbol map", path);
 		ret = -1;
 	} else if (lr.len == strlen(MAP_MAGIC) && !memcmp(lr.line, MAP_MAGIC, lr.len)) {
 		ret = parse_ours(map, &lr);
@@ -807,12 +807,12 @@ int symmap_load(struct symmap *map, const char *path)
 		   !memcmp(lr.line, MAP_UPSTREAM_MAGIC, lr.len)) {
 		ret = parse_upstream(map, &lr);
 	} else {
-		error("%s:1: not a symbol map: the first line must be '%s' (or upstream's '%s')",
+		pr_err("%s:1: not a symbol map: the first line must be '%s' (or upstream's '%s')",
 		      path, MAP_MAGIC, MAP_UPSTREAM_MAGIC);
 		ret = -1;
 	}
 	if (!ret && !map->nr_read) {
-		error("%s: the symbol map has no symbols", path);
+		pr_err("%s: the symbol map has no symbols", path);
 		ret = -1;
 	}
 	unmap_file(&mf);
@@ -845,14 +845,14 @@ int symmap_write(const struct symmap *map, const char *path)
 	FILE *f;
 
 	if (!map->nr_syms) {
-		error("%s: refusing to write an empty symbol map", path);
+		pr_err("%s: refusing to write an empty symbol map", path);
 		return -1;
 	}
 	if (atomic_file_open(&af, path, 0666))
 		return -1;
 	f = fdopen(dup(af.fd), "w");
 	if (!f || write_map(map, f) | fclose(f)) {
-		error("%s: write failed", path);
+		pr_err("%s: write failed", path);
 		atomic_file_abort(&af);
 		return -1;
 	}

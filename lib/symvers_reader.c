@@ -124,7 +124,7 @@ static int apply_line(struct symmap *map, const struct obj_index *ix, char *line
 	else if (mark(map, obj, f[1]))
 		st->marked++;
 	else if (st->no_symbol++ == 0)
-		warn("%s exported by %s is not in the map: is Module.symvers from another build?",
+		pr_warn("%s exported by %s is not in the map: is Module.symvers from another build?",
 		     f[1], obj->name);
 	return 0;
 }
@@ -161,12 +161,12 @@ int symvers_apply(struct symmap *map, const char *path, struct symvers_stats *st
 			err = "NUL byte in line";
 		else if (!apply_line(map, &ix, line, st, &err))
 			continue;
-		error("%s:%lu: %s", path, lineno, err);
+		pr_err("%s:%lu: %s", path, lineno, err);
 		ret = -1;
 		break;
 	}
 	if (!ret && !st->exports) {
-		error("%s: no exports: not a Module.symvers", path);
+		pr_err("%s: no exports: not a Module.symvers", path);
 		ret = -1;
 	}
 	free(ix.slots);

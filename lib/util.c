@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "util.h"
+#include "version.h"
 
 const char *progname = "klp";
 int verbose;
@@ -25,7 +26,7 @@ static void vmessage(const char *kind, const char *fmt, va_list ap)
 	fputc('\n', stderr);
 }
 
-void error(const char *fmt, ...)
+void pr_err(const char *fmt, ...)
 {
 	va_list ap;
 
@@ -34,7 +35,7 @@ void error(const char *fmt, ...)
 	va_end(ap);
 }
 
-void warn(const char *fmt, ...)
+void pr_warn(const char *fmt, ...)
 {
 	va_list ap;
 
@@ -44,7 +45,7 @@ void warn(const char *fmt, ...)
 	va_end(ap);
 }
 
-void info(const char *fmt, ...)
+void pr_info(const char *fmt, ...)
 {
 	va_list ap;
 
@@ -55,6 +56,11 @@ void info(const char *fmt, ...)
 	va_end(ap);
 }
 
+void print_version(void)
+{
+	printf("%s %s\n", progname, KLP_VERSION);
+}
+
 unsigned int warning_count(void)
 {
 	return nr_warnings;
@@ -63,8 +69,9 @@ unsigned int warning_count(void)
 static void *check_alloc(void *p)
 {
 	if (!p) {
+		/* 3: an internal failure, not the input's fault nor a usage error */
 		fprintf(stderr, "%s: error: out of memory\n", progname);
-		exit(2);
+		exit(3);
 	}
 	return p;
 }
@@ -197,7 +204,7 @@ int atomic_file_open(struct atomic_file *af, const char *path, unsigned int mode
 
 	af->fd = mkstemp(af->tmp_path);
 	if (af->fd < 0) {
-		error("%s: cannot create a temporary file: %s", path, strerror(errno));
+		pr_err("%s: cannot create a temporary file: %s", path, strerror(errno));
 		free(af->path);
 		free(af->tmp_path);
 		af->path = af->tmp_path = NULL;
@@ -207,7 +214,7 @@ int atomic_file_open(struct atomic_file *af, const char *path, unsigned int mode
 	mask = umask(0);
 	umask(mask);
 	if (fchmod(af->fd, mode & ~mask) < 0) {
-		error("%s: %s", af->tmp_path, strerror(errno));
+		pr_err("%s: %s", af->tmp_path, strerror(errno));
 		atomic_file_abort(af);
 		return -1;
 	}
@@ -232,16 +239,16 @@ int atomic_file_commit(struct atomic_file *af)
 	int ret = 0;
 
 	if (fsync(af->fd) < 0) {
-		error("%s: fsync: %s", af->tmp_path, strerror(errno));
+		pr_err("%s: fsync: %s", af->tmp_path, strerror(errno));
 		ret = -1;
 	}
 	if (close(af->fd) < 0 && !ret) {
-		error("%s: close: %s", af->tmp_path, strerror(errno));
+		pr_err("%s: close: %s", af->tmp_path, strerror(errno));
 		ret = -1;
 	}
 	af->fd = -1;
 	if (!ret && rename(af->tmp_path, af->path) < 0) {
-		error("%s: cannot rename %s into place: %s", af->path, af->tmp_path,
+		pr_err("%s: cannot rename %s into place: %s", af->path, af->tmp_path,
 		      strerror(errno));
 		ret = -1;
 	}
@@ -281,7 +288,7 @@ static int read_stream(struct mapped_file *mf, int fd)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
-			error("%s: read: %s", mf->path, strerror(errno));
+			pr_err("%s: read: %s", mf->path, strerror(errno));
 			free(mf->data);
 			mf->data = NULL;
 			return -1;
@@ -303,16 +310,16 @@ int map_file(struct mapped_file *mf, const char *path)
 	mf->path = path;
 	fd = open(path, O_RDONLY);
 	if (fd < 0) {
-		error("%s: cannot open: %s", path, strerror(errno));
+		pr_err("%s: cannot open: %s", path, strerror(errno));
 		return -1;
 	}
 	if (fstat(fd, &st) < 0) {
-		error("%s: %s", path, strerror(errno));
+		pr_err("%s: %s", path, strerror(errno));
 		close(fd);
 		return -1;
 	}
 	if (S_ISDIR(st.st_mode)) {
-		error("%s: is a directory", path);
+		pr_err("%s: is a directory", path);
 		close(fd);
 		return -1;
 	}
@@ -321,7 +328,7 @@ int map_file(struct mapped_file *mf, const char *path)
 		mf->size = st.st_size;
 		mf->data = mmap(NULL, mf->size, PROT_READ, MAP_PRIVATE, fd, 0);
 		if (mf->data == MAP_FAILED) {
-			error("%s: mmap: %s", path, strerror(errno));
+			pr_err("%s: mmap: %s", path, strerror(errno));
 			mf->data = NULL;
 			ret = -1;
 		} else {

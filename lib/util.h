@@ -13,10 +13,12 @@
 extern const char *progname;
 extern int verbose;
 
-void error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-void warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-void info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void pr_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void pr_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void pr_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 unsigned int warning_count(void);
+/* "<progname> <version>" on stdout, for --version. */
+void print_version(void);
 
 /* Allocation failure is not a recoverable condition for these tools. */
 void *xmalloc(size_t size);

@@ -180,7 +180,7 @@ static int finish(struct cands *c, const char *path, struct symlist *out)
 	size_t i;
 
 	if (!c->nr) {
-		error("%s: no symbols that kallsyms would keep", path);
+		pr_err("%s: no symbols that kallsyms would keep", path);
 		return -1;
 	}
 	absolute_percpu(c);
@@ -248,7 +248,7 @@ struct velf {
 
 static int velf_error(const struct velf *v, const char *what)
 {
-	error("%s: %s: %s", v->path, what, elf_errmsg(-1));
+	pr_err("%s: %s: %s", v->path, what, elf_errmsg(-1));
 	return -1;
 }
 
@@ -261,7 +261,7 @@ static int velf_sections(struct velf *v)
 	if (!gelf_getehdr(v->elf, &eh))
 		return velf_error(v, "bad ELF header");
 	if (eh.e_type != ET_EXEC && eh.e_type != ET_DYN) {
-		error("%s: not a linked vmlinux (ELF type %u)", v->path, eh.e_type);
+		pr_err("%s: not a linked vmlinux (ELF type %u)", v->path, eh.e_type);
 		return -1;
 	}
 	if (elf_getshdrnum(v->elf, &v->shnum) || elf_getshdrstrndx(v->elf, &shstrndx))
@@ -280,7 +280,7 @@ static int velf_sections(struct velf *v)
 			v->symtab = scn;
 	}
 	if (!v->symtab) {
-		error("%s: no .symtab (stripped? use the -dbg package's vmlinux)", v->path);
+		pr_err("%s: no .symtab (stripped? use the -dbg package's vmlinux)", v->path);
 		return -1;
 	}
 	return 0;
@@ -299,11 +299,11 @@ static int velf_symbols(struct velf *v, struct cands *c)
 	if (!syms || !strs || !strs->d_size)
 		return velf_error(v, "cannot read .symtab or its string table (truncated?)");
 	if (sh.sh_entsize != gelf_fsize(v->elf, ELF_T_SYM, 1, EV_CURRENT)) {
-		error("%s: bad .symtab entry size", v->path);
+		pr_err("%s: bad .symtab entry size", v->path);
 		return -1;
 	}
 	if (((const char *)strs->d_buf)[strs->d_size - 1]) {
-		error("%s: string table not NUL-terminated", v->path);
+		pr_err("%s: string table not NUL-terminated", v->path);
 		return -1;
 	}
 	n = syms->d_size / sh.sh_entsize;
@@ -333,12 +333,12 @@ int vmlinux_read_elf(const char *path, struct symlist *out)
 	elf_version(EV_CURRENT);
 	v.fd = open(path, O_RDONLY);
 	if (v.fd < 0) {
-		error("%s: cannot open: %m", path);
+		pr_err("%s: cannot open: %m", path);
 		return -1;
 	}
 	v.elf = elf_begin(v.fd, ELF_C_READ_MMAP, NULL);
 	if (!v.elf || elf_kind(v.elf) != ELF_K_ELF)
-		error("%s: not an ELF file", path);
+		pr_err("%s: not an ELF file", path);
 	else if (!velf_sections(&v) && !velf_symbols(&v, &c))
 		ret = finish(&c, path, out);
 	/* The names live in the ELF image: copy them before it goes. */
@@ -402,7 +402,7 @@ int vmlinux_read_system_map(const char *path, struct symlist *out)
 	/* Debian ships a one-line file pointing at the -dbg package. */
 	if (strstr(buf, DEBIAN_STUB) && (!memchr(buf, '\n', size) ||
 					 memchr(buf, '\n', size) == end - 1)) {
-		error("%s: this is Debian's one-line placeholder, not a System.map; install the "
+		pr_err("%s: this is Debian's one-line placeholder, not a System.map; install the "
 		      "linux-image-<release>-dbg package and use its System.map or vmlinux, or "
 		      "use --kallsyms", path);
 		free(buf);
@@ -423,7 +423,7 @@ int vmlinux_read_system_map(const char *path, struct symlist *out)
 			continue;
 		if (strlen(line) != (size_t)(nl - line) ||
 		    parse_map_line(line, &name, &addr, &type)) {
-			error("%s:%lu: expected 'ADDRESS TYPE NAME' (nm -n output)", path, lineno);
+			pr_err("%s:%lu: expected 'ADDRESS TYPE NAME' (nm -n output)", path, lineno);
 			ret = -1;
 			break;
 		}

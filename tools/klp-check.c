@@ -564,7 +564,7 @@ static int read_ipa_path(struct ctx *c, const char *path)
 	walk_ctx = c;
 	walk_ret = 0;
 	if (nftw(path, ipa_file, 16, FTW_PHYS) < 0) {
-		error("%s: cannot walk: %m", path);
+		pr_err("%s: cannot walk: %m", path);
 		return -1;
 	}
 	return walk_ret;
@@ -682,6 +682,7 @@ int main(int argc, char **argv)
 		{ "tables-only", no_argument, NULL, 't' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct opts o = { 0 };
@@ -717,6 +718,9 @@ int main(int argc, char **argv)
 		case 'v':
 			verbose++;
 			break;
+		case 'V':
+			print_version();
+			return 0;
 		case 'h':
 			usage(stdout);
 			return 0;

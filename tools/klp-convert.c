@@ -39,7 +39,7 @@ static int load_map(struct elf_file *elf, const char *path, struct symmap **map)
 	*map = symmap_new();
 	ret = symmap_load_names(*map, path, &names);
 	if (!ret)
-		info("%s: %zu symbols read, %zu kept for the %zu names %s needs", path,
+		pr_info("%s: %zu symbols read, %zu kept for the %zu names %s needs", path,
 		     symmap_nr_read(*map), symmap_nr_symbols(*map), names.nr, elf->path);
 	strset_free(&names);
 	return ret;
@@ -61,7 +61,7 @@ static unsigned int check_tables(struct elf_file *elf, const struct symmap *map,
 
 	*known = !ret;
 	if (ret > 0)
-		warn("%s: no struct klp_patch found: its tables were not checked", elf->path);
+		pr_warn("%s: no struct klp_patch found: its tables were not checked", elf->path);
 	else if (ret < 0)
 		errors++;
 	else
@@ -91,14 +91,14 @@ static int convert(const char *map_path, const char *in, const char *out, bool d
 		goto out;
 	opts.map = map;
 	if (check_tables(elf, map, &patched, &known)) {
-		error("%s: the patch's klp tables are wrong; %s was not written", in, out);
+		pr_err("%s: the patch's klp tables are wrong; %s was not written", in, out);
 		goto out;
 	}
 	opts.patched = known ? &patched : NULL;
 	if (klp_convert(elf, &opts, &stats)) {
-		error("%s: not converted; %s was not written", in, out);
+		pr_err("%s: not converted; %s was not written", in, out);
 	} else if (dry_run || !elf_write(elf, out)) {
-		info("%s: %u symbols, %u relocations into %u .klp.rela sections, %u annotations "
+		pr_info("%s: %u symbols, %u relocations into %u .klp.rela sections, %u annotations "
 		     "removed", dry_run ? in : out, stats.symbols, stats.relocs, stats.sections,
 		     stats.annotations);
 		ret = 0;
@@ -116,6 +116,7 @@ int main(int argc, char **argv)
 		{ "dry-run", no_argument, NULL, 'n' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	bool dry_run = false;
@@ -130,6 +131,9 @@ int main(int argc, char **argv)
 		case 'v':
 			verbose++;
 			break;
+		case 'V':
+			print_version();
+			return 0;
 		case 'h':
 			usage(stdout);
 			return 0;

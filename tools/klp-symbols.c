@@ -151,15 +151,15 @@ static int add_module(struct symmap *map, struct job *j, struct origin *org)
 	struct map_object *old;
 
 	if (j->mf.err) {
-		error("%s", j->mf.err);
+		pr_err("%s", j->mf.err);
 		return -1;
 	}
 	if (seen_before(org, &j->mf)) {
-		info("%s: given twice, read once", j->path);
+		pr_info("%s: given twice, read once", j->path);
 		return 0;
 	}
 	if (j->mf.livepatch) {
-		info("%s: livepatch module %s left out", j->path, name);
+		pr_info("%s: livepatch module %s left out", j->path, name);
 		return 0;
 	}
 	if (!j->explicit && !org->tree_started) {
@@ -170,14 +170,14 @@ static int add_module(struct symmap *map, struct job *j, struct origin *org)
 	if (!old)
 		return symlist_to_map(map, &j->mf.syms);
 	if (old->index < org->first_file) {
-		info("%s: %s is loaded: its kallsyms symbols are used", j->path, name);
+		pr_info("%s: %s is loaded: its kallsyms symbols are used", j->path, name);
 		return 0;
 	}
 	if (org->tree_started && old->index < org->first_tree && !j->explicit) {
-		info("%s: module %s given with --module: this file is ignored", j->path, name);
+		pr_info("%s: module %s given with --module: this file is ignored", j->path, name);
 		return 0;
 	}
-	error("%s: module %s was already read from another file (pass the one you mean "
+	pr_err("%s: module %s was already read from another file (pass the one you mean "
 	      "with --module)", j->path, name);
 	return -1;
 }
@@ -235,7 +235,7 @@ static int collect_jobs(const struct opts *o, struct pool *p, char ***tree_paths
 		if (module_tree_list(o->module_dirs[d], &paths, &nr))
 			ret = -1;
 		else if (!nr)
-			warn("%s: no modules found", o->module_dirs[d]);
+			pr_warn("%s: no modules found", o->module_dirs[d]);
 		*tree_paths = xrealloc(*tree_paths, (*nr_tree + nr + 1) * sizeof(char *));
 		if (nr)
 			memcpy(*tree_paths + *nr_tree, paths, nr * sizeof(char *));
@@ -254,7 +254,7 @@ static int read_vmlinux(const struct opts *o, const struct kallsyms *ks, struct 
 	int sources = ks->has_vmlinux + !!o->vmlinux + !!o->system_map;
 
 	if (sources > 1) {
-		error("vmlinux given by more than one of --kallsyms, --vmlinux and "
+		pr_err("vmlinux given by more than one of --kallsyms, --vmlinux and "
 		      "--system-map: pass one");
 		return -1;
 	}
@@ -274,10 +274,10 @@ static int apply_symvers(struct symmap *map, const struct opts *o)
 
 		if (symvers_apply(map, o->symvers[i], &st))
 			return -1;
-		info("%s: %lu exports: %lu marked, %lu of objects not in the map, %lu missing",
+		pr_info("%s: %lu exports: %lu marked, %lu of objects not in the map, %lu missing",
 		     o->symvers[i], st.exports, st.marked, st.no_object, st.no_symbol);
 		if (st.no_symbol)
-			warn("%s: %lu exported symbols are missing from their object",
+			pr_warn("%s: %lu exported symbols are missing from their object",
 			     o->symvers[i], st.no_symbol);
 	}
 	return 0;
@@ -316,12 +316,12 @@ static int build(const struct opts *o)
 	map = symmap_new();
 	if (fill_map(map, o, &ks, &vml, &p))
 		goto out;
-	info("%s: %zu objects, %zu symbols", o->output, symmap_nr_objects(map),
+	pr_info("%s: %zu objects, %zu symbols", o->output, symmap_nr_objects(map),
 	     symmap_nr_symbols(map));
 	ret = symmap_write(map, o->output) ? 1 : 0;
 out:
 	if (ret)
-		error("%s not written", o->output);
+		pr_err("%s not written", o->output);
 	symmap_free(map);
 	free(p.jobs);
 	for (i = 0; i < nr_tree; i++)
@@ -346,7 +346,7 @@ static int find(const char *path, const char *name)
 		goto out;
 	first = symmap_lookup(map, name);
 	if (!first) {
-		error("%s: no symbol called '%s'", path, name);
+		pr_err("%s: no symbol called '%s'", path, name);
 		goto out;
 	}
 	symmap_print_candidates(stdout, first, "");
@@ -422,6 +422,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		{ "stats", no_argument, NULL, OPT_STATS },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char **once = NULL;
@@ -447,15 +448,16 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		case OPT_STATS: o->stats = true; continue;
 		case 'v': verbose++; continue;
 		case 'h': usage(stdout); exit(0);
+		case 'V': print_version(); exit(0);
 		default: return -1;
 		}
 		if (*once) {
-			error("an option was given twice (%s and %s)", *once, optarg);
+			pr_err("an option was given twice (%s and %s)", *once, optarg);
 			return -1;
 		}
 		*once = optarg;
 	}
-	return optind == argc ? 0 : (error("unexpected argument '%s'", argv[optind]), -1);
+	return optind == argc ? 0 : (pr_err("unexpected argument '%s'", argv[optind]), -1);
 }
 
 static int check_mode(const struct opts *o)
@@ -465,17 +467,17 @@ static int check_mode(const struct opts *o)
 
 	if (o->map) {
 		if (o->output || sources || o->nr_symvers || !!o->find == o->stats) {
-			error("--map takes exactly one of --find NAME and --stats, and no sources");
+			pr_err("--map takes exactly one of --find NAME and --stats, and no sources");
 			return -1;
 		}
 		return 0;
 	}
 	if (o->find || o->stats) {
-		error("--find and --stats need --map MAP");
+		pr_err("--find and --stats need --map MAP");
 		return -1;
 	}
 	if (!o->output || !sources) {
-		error(!o->output ? "no output map (-o MAP)" : "no sources (--kallsyms, --vmlinux, "
+		pr_err(!o->output ? "no output map (-o MAP)" : "no sources (--kallsyms, --vmlinux, "
 		      "--system-map, --modules, --module)");
 		return -1;
 	}
