@@ -97,6 +97,39 @@ done_testing() {
 	exit $?
 }
 
+# kernel_release [--image]: the Debian kernel the tests build against: the
+# release linux-image-amd64 depends on (so a Debian upgrade is followed
+# without edits), else the newest with a build tree (and, with --image, a
+# /boot/vmlinuz). KLP_E2E_RELEASE forces one. Unit and e2e tests use the same
+# one, so installing a second kernel does not move one set of tests alone.
+kernel_release() {
+	local rel dep v need_image=${1:-}
+	if [ -n "${KLP_E2E_RELEASE:-}" ]; then
+		echo "$KLP_E2E_RELEASE"
+		return 0
+	fi
+	_kernel_ok() {
+		[ -d "/lib/modules/$1/build" ] &&
+			{ [ -z "$need_image" ] || [ -f "/boot/vmlinuz-$1" ]; }
+	}
+	dep=$(dpkg-query -W -f='${Depends}' linux-image-amd64 2>/dev/null) || dep=
+	rel=$(printf '%s\n' "$dep" | sed 's/[,|]/\n/g' |
+		sed -n 's/^ *linux-image-\([^ ]*-amd64\).*/\1/p' | head -n 1)
+	if [ -n "$rel" ] && _kernel_ok "$rel"; then
+		echo "$rel"
+		return 0
+	fi
+	rel=
+	for v in /lib/modules/*/build; do
+		v=${v#/lib/modules/}
+		v=${v%/build}
+		_kernel_ok "$v" && rel="$rel$v"$'\n'
+	done
+	rel=$(printf '%s' "$rel" | sort -V | tail -n 1)
+	[ -n "$rel" ] || return 1
+	echo "$rel"
+}
+
 # cc_obj OUT.o C-SOURCE [CFLAGS...]: compile a fixture from a string.
 cc_obj() {
 	local out=$1 src=$2

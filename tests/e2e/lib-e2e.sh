@@ -46,35 +46,11 @@ E2E_RC=
 E2E_NAME=
 E2E_SECONDS=
 
-# The release comes from the metapackage's dependency, so an upgraded Debian
-# kernel is picked up without editing anything; the newest complete
-# vmlinuz + build tree pair is the fallback when dpkg cannot say.
 e2e_release() {
-	local rel dep v
-	if [ -n "${KLP_E2E_RELEASE:-}" ]; then
-		echo "$KLP_E2E_RELEASE"
-		return 0
-	fi
-	dep=$(dpkg-query -W -f='${Depends}' linux-image-amd64 2>/dev/null) || dep=
-	rel=$(printf '%s\n' "$dep" | sed 's/[,|]/\n/g' |
-		sed -n 's/^ *linux-image-\([^ ]*-amd64\).*/\1/p' | head -n 1)
-	if [ -n "$rel" ] && [ -f "/boot/vmlinuz-$rel" ] &&
-	   [ -d "/lib/modules/$rel/build" ]; then
-		echo "$rel"
-		return 0
-	fi
-	rel=
-	for v in /boot/vmlinuz-*-amd64; do
-		[ -f "$v" ] || continue
-		v=${v#/boot/vmlinuz-}
-		[ -d "/lib/modules/$v/build" ] && rel="$rel$v"$'\n'
-	done
-	rel=$(printf '%s' "$rel" | sort -V | tail -n 1)
-	if [ -z "$rel" ]; then
+	if ! kernel_release --image; then
 		echo "e2e: no Debian kernel: install linux-image-amd64 linux-headers-amd64" >&2
 		return 1
 	fi
-	echo "$rel"
 }
 
 e2e_kdir() {
@@ -412,3 +388,12 @@ e2e_map() {
 	mv "$dir/kernel.map.tmp.$$" "$dir/kernel.map" || return 1
 	echo "$dir/kernel.map"
 }
+
+# A host without qemu or a Debian kernel cannot run these tests at all: skip
+# the file with the reason (CI installs both: scripts/install-deps).
+if [ "${0##*/}" != demo.sh ]; then
+	command -v "$E2E_QEMU" > /dev/null ||
+		skip_all "$E2E_QEMU not installed (apt-get install qemu-system-x86)"
+	e2e_release > /dev/null 2>&1 ||
+		skip_all "no Debian kernel with a build tree (apt-get install linux-image-amd64 linux-headers-amd64)"
+fi

@@ -9,8 +9,8 @@ bin=$(command -v klp-symbols)
 if ldd "$bin" 2>/dev/null | grep -q libasan; then
 	skip_all "$bin is a sanitizer build: valgrind runs against the plain build"
 fi
-rel=$(ls -d /lib/modules/*/kernel 2>/dev/null | sort -V | tail -n 1 | xargs -r dirname)
-[ -n "$rel" ] && [ -d "$rel/kernel/fs" ] || skip_all "no modules tree under /lib/modules"
+rel=$(kernel_release) && rel=/lib/modules/$rel
+[ -n "$rel" ] && [ -d "$rel/kernel/fs" ] || skip_all "no modules tree of a Debian kernel under /lib/modules"
 
 vg() {
 	valgrind -q --error-exitcode=9 --leak-check=full --errors-for-leak-kinds=definite,indirect \
