@@ -26,6 +26,7 @@
 #   e2e_sample NAME             scratch copy of samples/NAME
 #   e2e_klp_build LOG ARGS...   scripts/klp-build -k <Debian kdir> ARGS
 #   e2e_make LOG DIR            plain Kbuild build of DIR
+#   e2e_target_ko               build klp_tgt, set TARGET_KO (TAP assertion)
 #   e2e_map_modules OUT KO...   map of the Debian kernel plus these modules
 #
 # Environment: KLP_E2E_CACHE (default /var/tmp/klp-e2e), KLP_E2E_RELEASE (force a
@@ -368,6 +369,20 @@ e2e_make() {
 	local kdir
 	kdir=$(e2e_kdir) || return 1
 	make -C "$kdir" M="$2" modules > "$1" 2>&1
+}
+
+# e2e_target_ko: build klp_tgt (samples/livepatch-module/target) and set
+# TARGET_KO to it; a TAP assertion, and the end of the test if it fails.
+e2e_target_ko() {
+	local src
+	src=$(e2e_sample livepatch-module/target)
+	TARGET_KO=$src/klp_tgt.ko
+	if e2e_make "$T/target.log" "$src" && [ -f "$TARGET_KO" ]; then
+		pass "$(e2e_release): target module klp_tgt builds"
+	else
+		fail "$(e2e_release): target module klp_tgt builds" "$(cat "$T/target.log")"
+		done_testing
+	fi
 }
 
 e2e_map() {

@@ -13,14 +13,8 @@ orig='klp_tgt: original counter=111'
 
 ks=$(e2e_kallsyms) || { fail "kallsyms of the Debian kernel ($(e2e_release))"; done_testing; }
 
-tsrc=$(e2e_sample livepatch-module/target)
-tko=$tsrc/klp_tgt.ko
-if e2e_make "$T/target.log" "$tsrc" && [ -f "$tko" ]; then
-	pass "target module klp_tgt builds"
-else
-	fail "target module klp_tgt builds" "$(cat "$T/target.log")"
-	done_testing
-fi
+e2e_target_ko
+tko=$TARGET_KO
 is "$(readelf -sW "$tko" | awk '$8 == "tgt_counter" && $4 == "OBJECT"' | wc -l)" 2 \
 	"klp_tgt.ko has two local tgt_counter"
 

@@ -15,14 +15,8 @@ expect='main=111 aux=222 main_only=333 aux_only=444 secret=41 ro=111 custom=222 
 
 ks=$(e2e_kallsyms) || { fail "$rel: kallsyms of the Debian kernel"; done_testing; }
 
-tsrc=$(e2e_sample livepatch-module/target)
-tko=$tsrc/klp_tgt.ko
-if e2e_make "$T/target.log" "$tsrc" && [ -f "$tko" ]; then
-	pass "$rel: target module klp_tgt builds"
-else
-	fail "$rel: target module klp_tgt builds" "$(cat "$T/target.log")"
-	done_testing
-fi
+e2e_target_ko
+tko=$TARGET_KO
 
 psrc=$(e2e_sample livepatch-relocs)
 pko=$psrc/livepatch-relocs.ko
