@@ -18,6 +18,7 @@
 #include "convert.h"
 #include "elf_file.h"
 #include "klp_tables.h"
+#include "pipeline.h"
 #include "util.h"
 
 static int input_fd = -1;
@@ -181,46 +182,26 @@ static size_t live_relocs(const struct elf_file *elf)
 
 void fuzz_convert(const char *path, const struct symmap *map)
 {
-	struct convert_opts opts = { .map = map };
-	struct convert_stats stats;
-	struct strset names = { 0 }, patched = { 0 };
-	struct check_report rep = { 0 };
+	struct klp_job job = { .in = path, .map = map };
 	struct elf_file *elf, *back;
-	struct klp_tables t;
-	unsigned int errors;
-	const char *out;
-	size_t nr, i;
-	int ret;
+	size_t nr;
 
 	elf = elf_open_read(path);
 	if (!elf)
 		return;
-	klp_needed_names(elf, &names);
-	klp_tables_needed_names(elf, &names);
-	strset_free(&names);
-	out = fuzz_output("out.ko");
 	nr = live_relocs(elf);
-	/* As tools/klp-convert.c: the patch's klp tables first, then the conversion. */
-	ret = klp_read_tables(elf, &t, &rep);
-	errors = ret < 0;
-	if (!ret)
-		errors += klp_tables_check(&t, elf, map, &rep);
-	for (i = 0; !ret && i < t.nr_objs; i++)
-		strset_add(&patched, klp_object_name(&t.objs[i]));
-	report_release(&rep);
-	klp_tables_release(&t);
-	opts.patched = ret ? NULL : &patched;
-	if (!errors && !klp_convert(elf, &opts, &stats) && !elf_write(elf, out)) {
+	elf_close(elf);
+	/* Exactly klp-convert's pipeline. */
+	job.out = fuzz_output("out.ko");
+	if (!klp_run_job(&job, NULL)) {
 		/* What the converter writes, it must be able to read. */
-		back = elf_open_read(out);
+		back = elf_open_read(job.out);
 		if (!back)
 			FUZZ_BUG("the converted output cannot be read back");
 		if (live_relocs(back) != nr)
 			FUZZ_BUG("%zu relocations in, %zu out", nr, live_relocs(back));
 		elf_close(back);
-		unlink(out);
+		unlink(job.out);
 	}
-	strset_free(&patched);
-	elf_close(elf);
 	fuzz_check_no_leftovers();
 }

@@ -623,20 +623,14 @@ void klp_tables_release(struct klp_tables *t)
 	memset(t, 0, sizeof(*t));
 }
 
-void klp_tables_needed_names(struct elf_file *elf, struct strset *names)
+void klp_tables_add_names(const struct klp_tables *t, struct strset *names)
 {
-	struct check_report quiet = { 0 };
-	struct klp_tables t;
 	size_t i, j;
 
-	if (klp_read_tables(elf, &t, &quiet) >= 0) {
-		for (i = 0; i < t.nr_objs; i++)
-			for (j = 0; j < t.objs[i].nr_funcs; j++)
-				if (t.objs[i].funcs[j].old_name)
-					strset_add(names, t.objs[i].funcs[j].old_name);
-	}
-	klp_tables_release(&t);
-	report_release(&quiet);
+	for (i = 0; i < t->nr_objs; i++)
+		for (j = 0; j < t->objs[i].nr_funcs; j++)
+			if (t->objs[i].funcs[j].old_name)
+				strset_add(names, t->objs[i].funcs[j].old_name);
 }
 
 /* Checking ------------------------------------------------------------------- */
@@ -1058,24 +1052,4 @@ unsigned int klp_tables_check(const struct klp_tables *t, struct elf_file *elf,
 	check_klp_sections(&c, t);
 	clone_index_free(c.clones);
 	return c.errors;
-}
-
-int klp_check_tables(struct elf_file *elf, const struct symmap *map, struct check_report *rep)
-{
-	struct klp_tables t;
-	unsigned int errors;
-	int ret;
-
-	ret = klp_read_tables(elf, &t, rep);
-	if (ret > 0) {
-		report_add(rep, FINDING_WARNING, "no-klp-patch", NULL, NULL,
-			   "%s: no struct klp_patch found: the patch's own tables were not checked",
-			   elf->path);
-		klp_tables_release(&t);
-		return 0;
-	}
-	errors = ret < 0 ? 1 : 0;
-	errors += klp_tables_check(&t, elf, map, rep);
-	klp_tables_release(&t);
-	return errors;
 }

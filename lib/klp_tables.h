@@ -46,7 +46,7 @@ int klp_read_tables(struct elf_file *elf, struct klp_tables *t, struct check_rep
 void klp_tables_release(struct klp_tables *t);
 
 /* Add the patched functions' names to names: for a map loaded with symmap_load_names(). */
-void klp_tables_needed_names(struct elf_file *elf, struct strset *names);
+void klp_tables_add_names(const struct klp_tables *t, struct strset *names);
 
 /* The map's name for a klp_object: "vmlinux" for NULL. */
 static inline const char *klp_object_name(const struct klp_object_entry *o)
@@ -61,14 +61,5 @@ static inline const char *klp_object_name(const struct klp_object_entry *o)
 unsigned int klp_tables_check(const struct klp_tables *t, struct elf_file *elf,
 			      const struct symmap *map, struct check_report *rep);
 
-/*
- * For klp-convert: read and check the module's tables, each finding printed
- * with pr_err()/pr_warn() when rep is NULL. map may be NULL (structure only) or
- * loaded with symmap_load_names() with klp_tables_needed_names() added.
- * Returns the number of errors: the kernel would refuse the patch, or it
- * would patch something else than meant. A module without a klp_patch gets
- * a warning and 0.
- */
-int klp_check_tables(struct elf_file *elf, const struct symmap *map, struct check_report *rep);
 
 #endif

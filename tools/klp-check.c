@@ -20,6 +20,7 @@
 #include "elf_file.h"
 #include "ipa_clones.h"
 #include "klp_tables.h"
+#include "pipeline.h"
 #include "symmap.h"
 
 static void usage(FILE *f)
@@ -580,23 +581,17 @@ static int run(struct opts *o, const char *module)
 	size_t i;
 	int ret = 1, r;
 
+	if (o->tables_only) {
+		/* Exactly klp-convert's checks, without the conversion. */
+		struct klp_job job = { .in = module, .map_path = o->map_path };
+		unsigned int before = warning_count();
+
+		return klp_run_job(&job, NULL) || (o->werror && warning_count() > before) ? 1 : 0;
+	}
 	elf = elf_open_read(module);
 	if (!elf)
 		return 1;
 	c.map = symmap_new();
-	if (o->tables_only) {
-		/* As klp-convert does it: a map of only the names the module needs. */
-		struct strset names = { 0 };
-		unsigned int before = warning_count();
-
-		klp_tables_needed_names(elf, &names);
-		r = symmap_load_names(c.map, o->map_path, &names);
-		strset_free(&names);
-		if (!r)
-			ret = klp_check_tables(elf, c.map, NULL) ||
-			      (o->werror && warning_count() > before) ? 1 : 0;
-		goto out;
-	}
 	if (symmap_load(c.map, o->map_path))
 		goto out;
 	r = klp_read_tables(elf, &c.tables, &c.rep);

@@ -124,7 +124,7 @@ printf 'int x(void) { return 1; }\n' > plain.c && gcc -c plain.c -o plain.o
 like "$(klp-check --map map plain.o)" "no struct klp_patch found" "not a livepatch: says so"
 nok "not a livepatch: exit 1" klp-check --map map plain.o
 out=$(klp-check --tables-only --map map plain.o 2>&1)
-is "$?" 0 "--tables-only (klp_check_tables) on a module without klp_patch: warning, exit 0"
+is "$?" 0 "--tables-only (klp_run_job) on a module without klp_patch: warning, exit 0"
 like "$out" "klp-check: warning: plain.o: no struct klp_patch found" "... with the warning"
 
 # Malformed tables

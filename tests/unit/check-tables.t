@@ -170,11 +170,11 @@ unlike "$txt" "uptime_proc_show|error: .*ext4_foo|error: .*snd_hda_codec_foo" "r
 printf 'klp-symbol-map 1\nobject vmlinux\n1 t cmdline_proc_show\n' > small.map
 like "$(klp-check --map small.map bad.ko)" "the symbol map has no object ext4" "object missing from the map: caught"
 
-# The library entry point klp-convert calls, printing as it finds.
+# klp-convert's own pipeline (klp_run_job), stopped after the table checks.
 out=$(klp-check --tables-only --map map bad.ko 2>&1)
-is "$?" 1 "--tables-only (klp_check_tables): exit 1"
-is "$(grep -c '^klp-check: error: ' <<< "$out")" 6 "--tables-only: six errors through error()"
-like "$out" "^klp-check: error: vmlinux: type_show is ambiguous" "--tables-only: the same message"
+is "$?" 1 "--tables-only (klp_run_job): exit 1"
+is "$(grep -c '^klp-check: error: ' <<< "$out")" 6 "--tables-only: six errors through pr_err()"
+like "$out" "^klp-check: error: bad.ko: vmlinux: type_show is ambiguous" "--tables-only: the same message, naming the file"
 like "$out" $'\n''    \.old_sympos = 1 ' "--tables-only: candidates under it"
 
 ok "good.ko: exit 0" klp-check --werror --map map good.ko
