@@ -23,19 +23,22 @@ static const char *const x86_special[] = {
 	"__tracepoints_ptrs", "_ftrace_events", "__bpf_raw_tp_map", NULL,
 };
 
+/* The <elf.h> constant and its name, so a message says R_X86_64_PC32, not 2. */
+#define RULE(type, size, klp_ok, why_not) { type, #type, size, klp_ok, why_not }
+
 static const char *const x86_loader_symbols[] = { NULL };
 
 static const struct reloc_rule x86_64_rules[] = {
-	{ 0, "R_X86_64_NONE", 0, true, NULL },
-	{ 1, "R_X86_64_64", 8, true, NULL },
-	{ 2, "R_X86_64_PC32", 4, true, NULL },
-	{ 4, "R_X86_64_PLT32", 4, true, NULL },
-	{ 10, "R_X86_64_32", 4, true, NULL },
-	{ 11, "R_X86_64_32S", 4, true, NULL },
-	{ 24, "R_X86_64_PC64", 8, true, NULL },
-	{ 9, "R_X86_64_GOTPCREL", 4, false, "the module loader has no GOT" },
-	{ 41, "R_X86_64_GOTPCRELX", 4, false, "the module loader has no GOT" },
-	{ 42, "R_X86_64_REX_GOTPCRELX", 4, false, "the module loader has no GOT" },
+	RULE(R_X86_64_NONE, 0, true, NULL),
+	RULE(R_X86_64_64, 8, true, NULL),
+	RULE(R_X86_64_PC32, 4, true, NULL),
+	RULE(R_X86_64_PLT32, 4, true, NULL),
+	RULE(R_X86_64_32, 4, true, NULL),
+	RULE(R_X86_64_32S, 4, true, NULL),
+	RULE(R_X86_64_PC64, 8, true, NULL),
+	RULE(R_X86_64_GOTPCREL, 4, false, "the module loader has no GOT"),
+	RULE(R_X86_64_GOTPCRELX, 4, false, "the module loader has no GOT"),
+	RULE(R_X86_64_REX_GOTPCRELX, 4, false, "the module loader has no GOT"),
 };
 
 /*
@@ -48,33 +51,33 @@ static const char *const ppc64_loader_symbols[] = {
 };
 
 static const struct reloc_rule ppc64le_rules[] = {
-	{ 0, "R_PPC64_NONE", 0, true, NULL },
-	{ 38, "R_PPC64_ADDR64", 8, true, NULL },
-	{ 10, "R_PPC64_REL24", 4, true, NULL },
-	{ 26, "R_PPC64_REL32", 4, true, NULL },
-	{ 44, "R_PPC64_REL64", 8, true, NULL },
-	{ 47, "R_PPC64_TOC16", 2, false, "computed against the module's TOC with no range check" },
-	{ 48, "R_PPC64_TOC16_LO", 2, false, "computed against the module's TOC with no range check" },
-	{ 50, "R_PPC64_TOC16_HA", 2, false, "computed against the module's TOC with no range check" },
-	{ 63, "R_PPC64_TOC16_DS", 2, false, "computed against the module's TOC with no range check" },
-	{ 64, "R_PPC64_TOC16_LO_DS", 2, false, "computed against the module's TOC with no range check" },
+	RULE(R_PPC64_NONE, 0, true, NULL),
+	RULE(R_PPC64_ADDR64, 8, true, NULL),
+	RULE(R_PPC64_REL24, 4, true, NULL),
+	RULE(R_PPC64_REL32, 4, true, NULL),
+	RULE(R_PPC64_REL64, 8, true, NULL),
+	RULE(R_PPC64_TOC16, 2, false, "computed against the module's TOC with no range check"),
+	RULE(R_PPC64_TOC16_LO, 2, false, "computed against the module's TOC with no range check"),
+	RULE(R_PPC64_TOC16_HA, 2, false, "computed against the module's TOC with no range check"),
+	RULE(R_PPC64_TOC16_DS, 2, false, "computed against the module's TOC with no range check"),
+	RULE(R_PPC64_TOC16_LO_DS, 2, false, "computed against the module's TOC with no range check"),
 };
 
 static const struct reloc_rule s390x_rules[] = {
-	{ 0, "R_390_NONE", 0, true, NULL },
-	{ 22, "R_390_64", 8, true, NULL },
-	{ 19, "R_390_PC32DBL", 4, true, NULL },
-	{ 20, "R_390_PLT32DBL", 4, true, NULL },
+	RULE(R_390_NONE, 0, true, NULL),
+	RULE(R_390_64, 8, true, NULL),
+	RULE(R_390_PC32DBL, 4, true, NULL),
+	RULE(R_390_PLT32DBL, 4, true, NULL),
 };
 
 static const char *const none[] = { NULL };
 
 static const struct arch arches[] = {
-	{ "x86_64", EM_X86_64, ELFDATA2LSB, true, 1, x86_64_rules, ARRAY_SIZE(x86_64_rules),
+	{ "x86_64", EM_X86_64, ELFDATA2LSB, true, R_X86_64_64, x86_64_rules, ARRAY_SIZE(x86_64_rules),
 	  x86_loader_symbols, x86_special },
-	{ "ppc64le", EM_PPC64, ELFDATA2LSB, false, 38, ppc64le_rules, ARRAY_SIZE(ppc64le_rules),
+	{ "ppc64le", EM_PPC64, ELFDATA2LSB, false, R_PPC64_ADDR64, ppc64le_rules, ARRAY_SIZE(ppc64le_rules),
 	  ppc64_loader_symbols, none },
-	{ "s390x", EM_S390, ELFDATA2MSB, false, 22, s390x_rules, ARRAY_SIZE(s390x_rules),
+	{ "s390x", EM_S390, ELFDATA2MSB, false, R_390_64, s390x_rules, ARRAY_SIZE(s390x_rules),
 	  none, none },
 };
 

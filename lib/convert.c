@@ -368,7 +368,7 @@ static struct section *klp_section(struct converter *c, const char *lp_obj,
  * section its name says, or relocations would be moved into a section that
  * is not one (lost on write) or into the very section being read.
  */
-static void check_klp_sections(struct converter *c)
+static void validate_existing_klp_rela(struct converter *c)
 {
 	static const char prefix[] = ".klp.rela.";
 	struct section *sec;
@@ -599,7 +599,7 @@ int klp_convert(struct elf_file *elf, const struct convert_opts *opts,
 		pr_warn("%s: carries a module signature, which the converted module loses: "
 		     "sign the output again (scripts/sign-file)", elf->path);
 	c.targets = xcalloc(elf->nr_syms, sizeof(*c.targets));
-	check_klp_sections(&c);
+	validate_existing_klp_rela(&c);
 	c.errors += annotations_read(elf, c.arch, &c.ann);
 	stats->annotations = c.ann.nr;
 	resolve_symbols(&c);

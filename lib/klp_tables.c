@@ -917,7 +917,7 @@ static bool has_object(const struct klp_tables *t, const char *name)
 	return false;
 }
 
-static void check_klp_sections(struct checker *c, const struct klp_tables *t)
+static void check_klp_rela_objects(struct checker *c, const struct klp_tables *t)
 {
 	struct section *s;
 	size_t i, j, nr_klp = 0;
@@ -1049,7 +1049,7 @@ unsigned int klp_tables_check(const struct klp_tables *t, struct elf_file *elf,
 		free(objname);
 	}
 	strset_free(&seen);
-	check_klp_sections(&c, t);
+	check_klp_rela_objects(&c, t);
 	clone_index_free(c.clones);
 	return c.errors;
 }
