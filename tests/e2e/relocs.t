@@ -15,6 +15,12 @@ expect='main=111 aux=222 main_only=333 aux_only=444 secret=41 ro=111 custom=222 
 
 ks=$(e2e_kallsyms) || { fail "$rel: kallsyms of the Debian kernel"; done_testing; }
 
+# The sample names three vmlinux symbols and lets the map resolve them, which
+# needs each to be unique in the kernel under test: say so if one is not.
+for s in saved_command_line cmdline_proc_show sched_schedstats; do
+	is "$(awk -v n="$s" '$3 == n' "$ks" | wc -l)" 1 "$rel: $s is unique in this kernel's kallsyms"
+done
+
 e2e_target_ko
 tko=$TARGET_KO
 
