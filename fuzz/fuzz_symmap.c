@@ -79,7 +79,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (!size)
 		return 0;
-	if (!names.nr) {
+	if (!names.ht.nr) {
 		for (i = 0; i < ARRAY_SIZE(wanted_names); i++)
 			strset_add(&names, wanted_names[i]);
 		devnull = fopen("/dev/null", "w");

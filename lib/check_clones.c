@@ -14,40 +14,31 @@ struct clone_entry {
 };
 
 struct clone_index {
-	struct clone_entry *v;
-	size_t nr, alloc;
-	size_t *table;			/* index + 1; 0 empty */
-	size_t size;
+	struct hashtab by_base;		/* struct clone_entry, owned */
 };
 
-static size_t slot_of(const struct clone_index *ci, const char *base, size_t len)
+static struct clone_entry *find(const struct clone_index *ci, const char *base, size_t len)
 {
-	size_t mask = ci->size - 1, slot = hash_mem(base, len) & mask;
+	struct clone_entry *e;
+	struct hash_iter it;
 
-	while (ci->table[slot]) {
-		const char *b = ci->v[ci->table[slot] - 1].base;
-
-		if (!strncmp(b, base, len) && !b[len])
-			break;
-		slot = (slot + 1) & mask;
-	}
-	return slot;
+	hashtab_for_each(&ci->by_base, hash_mem(base, len), it, e)
+		if (!strncmp(e->base, base, len) && !e->base[len])
+			return e;
+	return NULL;
 }
 
 static struct clone_entry *entry(struct clone_index *ci, const char *base, size_t len)
 {
-	size_t slot = slot_of(ci, base, len);
-	struct clone_entry *e;
+	struct clone_entry *e = find(ci, base, len);
 
-	if (ci->table[slot])
-		return &ci->v[ci->table[slot] - 1];
-	grow_array(&ci->v, &ci->alloc, ci->nr + 1, sizeof(*ci->v));
-	e = &ci->v[ci->nr++];
-	memset(e, 0, sizeof(*e));
+	if (e)
+		return e;
+	e = xcalloc(1, sizeof(*e));
 	e->base = xmalloc(len + 1);
 	memcpy(e->base, base, len);
 	e->base[len] = '\0';
-	ci->table[slot] = ci->nr;
+	hashtab_add(&ci->by_base, hash_mem(base, len), e);
 	return e;
 }
 
@@ -56,11 +47,6 @@ struct clone_index *clone_index_build(const struct symmap *map, const struct str
 	struct clone_index *ci = xcalloc(1, sizeof(*ci));
 	size_t i, j;
 
-	/* At most one entry per base: the table never needs to grow. */
-	ci->size = 16;
-	while (ci->size < bases->nr * 2 + 2)
-		ci->size *= 2;
-	ci->table = xcalloc(ci->size, sizeof(*ci->table));
 	for (i = 0; i < symmap_nr_objects(map); i++) {
 		const struct map_object *obj = symmap_object(map, i);
 
@@ -83,27 +69,28 @@ struct clone_index *clone_index_build(const struct symmap *map, const struct str
 
 void clone_index_free(struct clone_index *ci)
 {
+	struct clone_entry *e;
 	size_t i;
 
 	if (!ci)
 		return;
-	for (i = 0; i < ci->nr; i++) {
-		free(ci->v[i].base);
-		free(ci->v[i].syms);
+	hashtab_for_all(&ci->by_base, i, e) {
+		free(e->base);
+		free(e->syms);
+		free(e);
 	}
-	free(ci->v);
-	free(ci->table);
+	hashtab_free(&ci->by_base);
 	free(ci);
 }
 
 struct map_symbol *const *clone_index_get(const struct clone_index *ci, const char *base)
 {
-	size_t slot;
+	struct clone_entry *e;
 
 	if (!ci || !*base)
 		return NULL;
-	slot = slot_of(ci, base, strlen(base));
-	return ci->table[slot] ? ci->v[ci->table[slot] - 1].syms : NULL;
+	e = find(ci, base, strlen(base));
+	return e ? e->syms : NULL;
 }
 
 /* Is word one of the dot-separated parts of name's suffix? */

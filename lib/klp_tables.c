@@ -982,7 +982,7 @@ unsigned int klp_tables_check(const struct klp_tables *t, struct elf_file *elf,
 		}
 		free(rt);
 	}
-	if (missing.nr)
+	if (missing.ht.nr)
 		c.clones = clone_index_build(map, &missing);
 	strset_free(&missing);
 

@@ -373,7 +373,7 @@ static void mark_exports(struct symlist *l, const unsigned char *global)
 	for (i = 0; i < l->nr; i++)
 		if (!strncmp(l->syms[i].name, KSYMTAB, plen) && l->syms[i].name[plen])
 			strset_add(&exported, l->syms[i].name + plen);
-	for (i = 0; exported.nr && i < l->nr; i++) {
+	for (i = 0; exported.ht.nr && i < l->nr; i++) {
 		struct lsym *s = &l->syms[i];
 
 		if (global[i] && strset_has(&exported, s->name, strlen(s->name))) {

@@ -20,7 +20,7 @@ static struct symmap *load_map(struct elf_file *elf, const char *path,
 		map = NULL;
 	} else {
 		pr_info("%s: %zu symbols read, %zu kept for the %zu names %s needs", path,
-			symmap_nr_read(map), symmap_nr_symbols(map), names.nr, elf->path);
+			symmap_nr_read(map), symmap_nr_symbols(map), names.ht.nr, elf->path);
 	}
 	strset_free(&names);
 	return map;

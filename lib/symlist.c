@@ -31,7 +31,7 @@ void symlist_mark_ksymtab_exports(struct symlist *l)
 	for (i = 0; i < l->nr; i++)
 		if (!strncmp(l->syms[i].name, KSYMTAB, plen) && l->syms[i].name[plen])
 			strset_add(&exported, l->syms[i].name + plen);
-	if (!exported.nr)
+	if (!exported.ht.nr)
 		return;
 	for (i = 0; i < l->nr; i++) {
 		struct lsym *s = &l->syms[i];

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "hashtab.h"
 #include "util.h"
 #include "version.h"
 
@@ -366,73 +367,42 @@ static unsigned int quick_bit(const char *s, size_t len)
 	return (len * 31 + (unsigned char)s[0] * 7 + (unsigned char)s[len - 1]) & 4095;
 }
 
-static void strset_insert(struct strset *set, const char *s, uint64_t h)
-{
-	size_t mask = set->size - 1, slot = h & mask;
-
-	while (set->slots[slot]) {
-		if (set->hashes[slot] == h && !strcmp(set->slots[slot], s))
-			return;
-		slot = (slot + 1) & mask;
-	}
-	set->slots[slot] = s;
-	set->hashes[slot] = h;
-	set->nr++;
-	if (*s) {
-		unsigned int b = quick_bit(s, strlen(s));
-
-		set->quick[b / 64] |= 1ULL << (b % 64);
-	}
-}
-
 void strset_add(struct strset *set, const char *s)
 {
-	/* strset_has() never matches "": keeping it would only leak a second copy. */
-	if (!*s)
-		return;
-	if ((set->nr + 1) * 2 > set->size) {
-		struct strset bigger = { .size = set->size ? set->size * 2 : 64 };
-		size_t i;
+	unsigned int b;
 
-		bigger.slots = xcalloc(bigger.size, sizeof(*bigger.slots));
-		bigger.hashes = xcalloc(bigger.size, sizeof(*bigger.hashes));
-		for (i = 0; i < set->size; i++)
-			if (set->slots[i])
-				strset_insert(&bigger, set->slots[i], set->hashes[i]);
-		free(set->slots);
-		free(set->hashes);
-		*set = bigger;
-	}
-	if (!strset_has(set, s, strlen(s)))
-		strset_insert(set, xstrdup(s), hash_str(s));
+	/* strset_has() never matches "": keeping it would only leak a second copy. */
+	if (!*s || strset_has(set, s, strlen(s)))
+		return;
+	hashtab_add(&set->ht, hash_str(s), xstrdup(s));
+	b = quick_bit(s, strlen(s));
+	set->quick[b / 64] |= 1ULL << (b % 64);
 }
 
 bool strset_has(const struct strset *set, const char *s, size_t len)
 {
-	uint64_t h;
-	size_t mask, slot;
+	struct hash_iter it;
+	unsigned int b;
+	const char *e;
 
-	if (!set->nr || !len)
+	if (!set->ht.nr || !len)
 		return false;
-	mask = quick_bit(s, len);
-	if (!(set->quick[mask / 64] & (1ULL << (mask % 64))))
+	b = quick_bit(s, len);
+	if (!(set->quick[b / 64] & (1ULL << (b % 64))))
 		return false;
-	h = hash_mem(s, len);
-	mask = set->size - 1;
-	for (slot = h & mask; set->slots[slot]; slot = (slot + 1) & mask)
-		if (set->hashes[slot] == h && !strncmp(set->slots[slot], s, len) &&
-		    !set->slots[slot][len])
+	hashtab_for_each(&set->ht, hash_mem(s, len), it, e)
+		if (!strncmp(e, s, len) && !e[len])
 			return true;
 	return false;
 }
 
 void strset_free(struct strset *set)
 {
+	char *e;
 	size_t i;
 
-	for (i = 0; i < set->size; i++)
-		free((char *)set->slots[i]);
-	free(set->slots);
-	free(set->hashes);
+	hashtab_for_all(&set->ht, i, e)
+		free(e);
+	hashtab_free(&set->ht);
 	memset(set, 0, sizeof(*set));
 }

@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "hashtab.h"
+
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 /* Set by the front ends: every message starts with the program name. */
@@ -81,9 +83,7 @@ void unmap_file(struct mapped_file *mf);
 
 /* A set of strings, by hash: the names a module needs from a symbol map. */
 struct strset {
-	const char **slots;
-	uint64_t *hashes;
-	size_t nr, size;
+	struct hashtab ht;		/* the strings, owned */
 	uint64_t quick[64];	/* bits by length and end bytes: most misses stop here */
 };
 
