@@ -42,7 +42,9 @@ else
 O ?= build
 endif
 
-LIB_SRCS := $(wildcard lib/*.c)
+# lib/ by layer, each using only those above it in this list.
+LIB_LAYERS := base elf symbols patch check convert
+LIB_SRCS := $(foreach d,$(LIB_LAYERS),$(wildcard lib/$(d)/*.c))
 LIB_OBJS := $(patsubst lib/%.c,$(O)/lib/%.o,$(LIB_SRCS))
 TOOL_SRCS := $(wildcard tools/*.c)
 TOOLS := $(patsubst tools/%.c,$(O)/%,$(TOOL_SRCS))
@@ -52,6 +54,7 @@ all: $(TOOLS)
 
 $(O)/lib/%.o: lib/%.c | $(O)/lib
 	$(call say,CC)
+	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(BASE_CFLAGS) -iquote $(O) $(CFLAGS) -c -o $@ $<
 
 $(O)/tools/%.o: tools/%.c | $(O)/tools
@@ -62,7 +65,7 @@ $(O)/tools/%.o: tools/%.c | $(O)/tools
 $(O)/version.h: FORCE | $(O)/lib
 	$(Q)echo '#define KLP_VERSION "$(VERSION)"' > $@.tmp && \
 		{ cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@; }
-$(O)/lib/util.o: $(O)/version.h
+$(O)/lib/base/util.o: $(O)/version.h
 
 $(O)/libklp.a: $(LIB_OBJS)
 	$(call say,AR)

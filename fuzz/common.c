@@ -13,13 +13,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "annotations.h"
+#include "patch/annotations.h"
 #include "common.h"
-#include "convert.h"
-#include "elf_file.h"
-#include "klp_tables.h"
-#include "pipeline.h"
-#include "util.h"
+#include "convert/convert.h"
+#include "elf/elf_file.h"
+#include "patch/klp_tables.h"
+#include "convert/pipeline.h"
+#include "base/util.h"
 
 static int input_fd = -1;
 static char input_path[64];

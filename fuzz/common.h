@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "symmap.h"
+#include "symbols/symmap.h"
 
 /* The input as a file: a path valid until the next call. */
 const char *fuzz_input(const void *prefix, size_t prefix_len, const uint8_t *data,

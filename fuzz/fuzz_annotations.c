@@ -13,8 +13,8 @@
 #include <elf.h>
 #include <string.h>
 
-#include "annotations.h"
-#include "arch.h"
+#include "patch/annotations.h"
+#include "elf/arch.h"
 #include "common.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

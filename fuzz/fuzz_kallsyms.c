@@ -7,8 +7,8 @@
 #include <unistd.h>
 
 #include "common.h"
-#include "kallsyms_reader.h"
-#include "symlist.h"
+#include "symbols/kallsyms_reader.h"
+#include "symbols/symlist.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

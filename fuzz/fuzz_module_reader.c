@@ -9,8 +9,8 @@
 #include <unistd.h>
 
 #include "common.h"
-#include "module_reader.h"
-#include "symlist.h"
+#include "symbols/module_reader.h"
+#include "symbols/symlist.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

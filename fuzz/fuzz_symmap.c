@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "common.h"
-#include "util.h"
+#include "base/util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -4,7 +4,7 @@
  * and two modules, with global and local namesakes.
  */
 #include "common.h"
-#include "symvers_reader.h"
+#include "symbols/symvers_reader.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -13,15 +13,15 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "check_clones.h"
-#include "check_ftrace.h"
-#include "check_report.h"
-#include "dwarf_inline.h"
-#include "elf_file.h"
-#include "ipa_clones.h"
-#include "klp_tables.h"
-#include "pipeline.h"
-#include "symmap.h"
+#include "check/check_clones.h"
+#include "check/check_ftrace.h"
+#include "base/report.h"
+#include "elf/dwarf_inline.h"
+#include "elf/elf_file.h"
+#include "check/ipa_clones.h"
+#include "patch/klp_tables.h"
+#include "convert/pipeline.h"
+#include "symbols/symmap.h"
 
 static void usage(FILE *f)
 {

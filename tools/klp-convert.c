@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pipeline.h"
-#include "util.h"
+#include "convert/pipeline.h"
+#include "base/util.h"
 
 static void usage(FILE *f)
 {

@@ -9,12 +9,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kallsyms_reader.h"
-#include "module_reader.h"
-#include "symmap.h"
-#include "symvers_reader.h"
-#include "util.h"
-#include "vmlinux_reader.h"
+#include "symbols/kallsyms_reader.h"
+#include "symbols/module_reader.h"
+#include "symbols/symmap.h"
+#include "symbols/symvers_reader.h"
+#include "base/util.h"
+#include "symbols/vmlinux_reader.h"
 
 static void usage(FILE *f)
 {
