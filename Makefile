@@ -65,7 +65,7 @@ $(O)/tools/%.o: tools/%.c | $(O)/tools
 $(O)/version.h: FORCE | $(O)/lib
 	$(Q)echo '#define KLP_VERSION "$(VERSION)"' > $@.tmp && \
 		{ cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@; }
-$(O)/lib/base/util.o: $(O)/version.h
+$(O)/lib/base/message.o: $(O)/version.h
 
 $(O)/libklp.a: $(LIB_OBJS)
 	$(call say,AR)

@@ -79,6 +79,15 @@ static void remove_stale_dirs(const char *parent)
 	closedir(d);
 }
 
+static unsigned int nr_errors;
+
+/* Messages are not printed (stderr is closed) but counted, for the oracle. */
+static void count_errors(const struct msg *m, void *data)
+{
+	(void)data;
+	nr_errors += m->level == MSG_ERROR;
+}
+
 static void setup(void)
 {
 	const char *parent = getenv("KLP_FUZZ_DIR") ? getenv("KLP_FUZZ_DIR") : "/dev/shm";
@@ -86,6 +95,7 @@ static void setup(void)
 	if (input_fd >= 0)
 		return;
 	progname = "klp-fuzz";
+	msg_set_sink(count_errors, NULL);
 	/*
 	 * A safety net, not an oracle: a writer padding to a crafted alignment
 	 * must fail with EFBIG rather than fill /dev/shm (the ELF reader bounds
@@ -185,15 +195,25 @@ void fuzz_convert(const char *path, const struct symmap *map)
 	struct klp_job job = { .in = path, .map = map };
 	struct elf_file *elf, *back;
 	size_t nr;
+	int ret;
 
+	nr_errors = 0;
 	elf = elf_open_read(path);
-	if (!elf)
+	if (!elf) {
+		if (!nr_errors)
+			FUZZ_BUG("the input was refused without an error message");
 		return;
+	}
 	nr = live_relocs(elf);
 	elf_close(elf);
 	/* Exactly klp-convert's pipeline. */
 	job.out = fuzz_output("out.ko");
-	if (!klp_run_job(&job, NULL)) {
+	nr_errors = 0;
+	ret = klp_run_job(&job, NULL);
+	/* A refusal says why; a success has nothing to be sorry about. */
+	if (!ret != !nr_errors)
+		FUZZ_BUG("exit %d after %u error messages", ret, nr_errors);
+	if (!ret) {
 		/* What the converter writes, it must be able to read. */
 		back = elf_open_read(job.out);
 		if (!back)

@@ -10,12 +10,6 @@
 #include "base/report.h"
 #include "base/util.h"
 
-/*
- * In immediate mode the notes of the last finding are printed only when it
- * was printed: notes of a suppressed pr_info() stay quiet too.
- */
-static bool last_printed;
-
 struct finding *report_add(struct check_report *rep, enum finding_level level,
 			   const char *code, const char *object, const char *function,
 			   const char *fmt, ...)
@@ -29,7 +23,6 @@ struct finding *report_add(struct check_report *rep, enum finding_level level,
 	va_end(ap);
 
 	if (!rep) {
-		last_printed = level != FINDING_NOTE || verbose;
 		if (level == FINDING_ERROR)
 			pr_err("%s", msg);
 		else if (level == FINDING_WARNING)
@@ -65,8 +58,7 @@ void finding_note(struct finding *f, const char *fmt, ...)
 	s = xvasprintf(fmt, ap);
 	va_end(ap);
 	if (!f) {
-		if (last_printed)
-			fprintf(stderr, "    %s\n", s);
+		pr_note("%s", s);
 		free(s);
 		return;
 	}
@@ -85,12 +77,10 @@ void report_print_messages(const struct check_report *rep, const char *path)
 			pr_err("%s: %s", path, f->message);
 		else if (f->level == FINDING_WARNING)
 			pr_warn("%s: %s", path, f->message);
-		else if (verbose)
-			pr_info("%s: %s", path, f->message);
 		else
-			continue;
+			pr_info("%s: %s", path, f->message);
 		for (j = 0; j < f->nr_notes; j++)
-			fprintf(stderr, "    %s\n", f->notes[j]);
+			pr_note("%s", f->notes[j]);
 	}
 }
 

@@ -41,7 +41,7 @@ struct check_report {
 struct finding *report_add(struct check_report *rep, enum finding_level level,
 			   const char *code, const char *object, const char *function,
 			   const char *fmt, ...) __attribute__((format(printf, 6, 7)));
-/* A note line under a finding; with a NULL finding it goes to stderr (immediate mode). */
+/* A note line under a finding; with a NULL finding, pr_note() (immediate mode). */
 void finding_note(struct finding *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 void report_release(struct check_report *rep);

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Messages, allocation, hashing, and whole-or-nothing output files.
+ * Allocation, hashing, and whole-or-nothing output files.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -14,63 +14,14 @@
 
 #include "base/hashtab.h"
 #include "base/util.h"
-#include "version.h"
-
-const char *progname = "klp";
-int verbose;
-static unsigned int nr_warnings;
-
-static void vmessage(const char *kind, const char *fmt, va_list ap)
-{
-	fprintf(stderr, "%s: %s", progname, kind);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-}
-
-void pr_err(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vmessage("error: ", fmt, ap);
-	va_end(ap);
-}
-
-void pr_warn(const char *fmt, ...)
-{
-	va_list ap;
-
-	nr_warnings++;
-	va_start(ap, fmt);
-	vmessage("warning: ", fmt, ap);
-	va_end(ap);
-}
-
-void pr_info(const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!verbose)
-		return;
-	va_start(ap, fmt);
-	vmessage("", fmt, ap);
-	va_end(ap);
-}
-
-void print_version(void)
-{
-	printf("%s %s\n", progname, KLP_VERSION);
-}
-
-unsigned int warning_count(void)
-{
-	return nr_warnings;
-}
 
 static void *check_alloc(void *p)
 {
 	if (!p) {
-		/* 3: an internal failure, not the input's fault nor a usage error */
+		/*
+		 * 3: an internal failure, not the input's fault nor a usage
+		 * error. Straight to stderr: the sink would allocate.
+		 */
 		fprintf(stderr, "%s: error: out of memory\n", progname);
 		exit(3);
 	}

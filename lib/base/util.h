@@ -8,19 +8,9 @@
 #include <stdint.h>
 
 #include "base/hashtab.h"
+#include "base/message.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
-
-/* Set by the front ends: every message starts with the program name. */
-extern const char *progname;
-extern int verbose;
-
-void pr_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-void pr_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-void pr_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-unsigned int warning_count(void);
-/* "<progname> <version>" on stdout, for --version. */
-void print_version(void);
 
 /* Allocation failure is not a recoverable condition for these tools. */
 void *xmalloc(size_t size);
