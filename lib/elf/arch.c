@@ -24,7 +24,8 @@ static const char *const x86_special[] = {
 };
 
 /* The <elf.h> constant and its name, so a message says R_X86_64_PC32, not 2. */
-#define RULE(type, size, klp_ok, why_not) { type, #type, size, klp_ok, why_not }
+#define RULE(type, size, klp_ok, why_not) { type, #type, size, klp_ok, why_not, false }
+#define BRANCH(type, size) { type, #type, size, true, NULL, true }
 
 static const char *const x86_loader_symbols[] = { NULL };
 
@@ -32,7 +33,7 @@ static const struct reloc_rule x86_64_rules[] = {
 	RULE(R_X86_64_NONE, 0, true, NULL),
 	RULE(R_X86_64_64, 8, true, NULL),
 	RULE(R_X86_64_PC32, 4, true, NULL),
-	RULE(R_X86_64_PLT32, 4, true, NULL),
+	BRANCH(R_X86_64_PLT32, 4),
 	RULE(R_X86_64_32, 4, true, NULL),
 	RULE(R_X86_64_32S, 4, true, NULL),
 	RULE(R_X86_64_PC64, 8, true, NULL),
@@ -53,7 +54,7 @@ static const char *const ppc64_loader_symbols[] = {
 static const struct reloc_rule ppc64le_rules[] = {
 	RULE(R_PPC64_NONE, 0, true, NULL),
 	RULE(R_PPC64_ADDR64, 8, true, NULL),
-	RULE(R_PPC64_REL24, 4, true, NULL),
+	BRANCH(R_PPC64_REL24, 4),
 	RULE(R_PPC64_REL32, 4, true, NULL),
 	RULE(R_PPC64_REL64, 8, true, NULL),
 	RULE(R_PPC64_TOC16, 2, false, "computed against the module's TOC with no range check"),
@@ -67,7 +68,7 @@ static const struct reloc_rule s390x_rules[] = {
 	RULE(R_390_NONE, 0, true, NULL),
 	RULE(R_390_64, 8, true, NULL),
 	RULE(R_390_PC32DBL, 4, true, NULL),
-	RULE(R_390_PLT32DBL, 4, true, NULL),
+	BRANCH(R_390_PLT32DBL, 4),
 };
 
 static const char *const none[] = { NULL };

@@ -17,6 +17,7 @@ struct reloc_rule {
 	unsigned int size;	/* bytes written at the target: must be zero before */
 	bool klp_ok;		/* the loader applies it to an SHN_LIVEPATCH symbol */
 	const char *why_not;	/* when !klp_ok */
+	bool branch;		/* a direct call or jump: takes no address */
 };
 
 struct arch {
