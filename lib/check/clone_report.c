@@ -49,20 +49,35 @@ static void add_map_clones(struct func_report *fr, const struct clone_index *ci)
 	}
 }
 
-/* gcc's own report names clones the map may lack (another config, a .o). */
-static void add_ipa_clones(struct klp_check *c, struct func_report *fr)
+/*
+ * gcc's own report names clones the map may lack (another config, a .o).
+ * One pass over the dump's clones, each looked up among the patched
+ * functions, keeps them in dump order for every function.
+ */
+static void add_ipa_clones(struct klp_check *c)
 {
-	size_t j;
+	struct hashtab by_name = { 0 };
+	struct func_report *fr;
+	struct hash_iter it;
+	size_t i;
 
-	for (j = 0; j < c->ipa.nr; j++) {
-		struct clone_seen *cs;
+	hashtab_reserve(&by_name, c->nr_funcs);
+	for (i = 0; i < c->nr_funcs; i++)
+		hashtab_add(&by_name, hash_str(c->funcs[i].fn->old_name), &c->funcs[i]);
+	for (i = 0; i < c->ipa.nr; i++) {
+		const struct ipa_clone *ic = &c->ipa.v[i];
 
-		if (strcmp(c->ipa.v[j].orig, fr->fn->old_name))
-			continue;
-		cs = add_clone(fr, c->ipa.v[j].clone);
-		cs->in_ipa = true;
-		cs->suffix = c->ipa.v[j].suffix;
+		hashtab_for_each(&by_name, hash_str(ic->orig), it, fr) {
+			struct clone_seen *cs;
+
+			if (strcmp(ic->orig, fr->fn->old_name))
+				continue;
+			cs = add_clone(fr, ic->clone);
+			cs->in_ipa = true;
+			cs->suffix = ic->suffix;
+		}
 	}
+	hashtab_free(&by_name);
 }
 
 void clone_report_find(struct klp_check *c)
@@ -70,15 +85,16 @@ void clone_report_find(struct klp_check *c)
 	struct clone_index *ci = clone_index_build(c->map, &c->patched);
 	size_t i, j;
 
+	for (i = 0; i < c->nr_funcs; i++)
+		add_map_clones(&c->funcs[i], ci);
+	clone_index_free(ci);
+	add_ipa_clones(c);
 	for (i = 0; i < c->nr_funcs; i++) {
 		struct func_report *fr = &c->funcs[i];
 
-		add_map_clones(fr, ci);
-		add_ipa_clones(c, fr);
 		for (j = 0; j < fr->nr_clones; j++)
 			fr->clones[j].patched = is_patched_in(c, fr->object, fr->clones[j].name);
 	}
-	clone_index_free(ci);
 }
 
 void clone_report_add(struct klp_check *c, const struct func_report *fr)

@@ -12,41 +12,64 @@ static const char *const source_name[NR_INLINE_SOURCES] = {
 	[INLINE_IPA] = "gcc ipa-clones",
 };
 
-static int cmp_container(const void *a, const void *b)
+/*
+ * By container, then by position in the edge list: of several edges into
+ * one container, the first read names the functions it was inlined via.
+ */
+static int cmp_edge(const void *a, const void *b)
 {
-	const struct inline_container *x = a, *y = b;
+	const struct inline_edge *x = *(const struct inline_edge *const *)a;
+	const struct inline_edge *y = *(const struct inline_edge *const *)b;
+	int r = strcmp(x->container, y->container);
 
-	return strcmp(x->name, y->name);
+	return r ? r : (x > y) - (x < y);
 }
 
+/*
+ * A build tree's dumps hold an edge per inlined call of every patched
+ * function: index them by callee so that each function finds its own
+ * without a pass over all of them.
+ */
 static void gather_source(struct klp_check *c, int s)
 {
-	size_t i, j;
+	const struct inline_edges *edges = &c->edges[s];
+	const struct inline_edge **hits = NULL;
+	struct hashtab by_callee = { 0 };
+	size_t i, j, nr, alloc = 0;
+	struct inline_edge *e;
+	struct hash_iter it;
 
+	hashtab_reserve(&by_callee, edges->nr);
+	for (j = 0; j < edges->nr; j++)
+		hashtab_add(&by_callee, hash_str(edges->v[j].callee), &edges->v[j]);
 	for (i = 0; i < c->nr_funcs; i++) {
 		struct func_report *fr = &c->funcs[i];
+		const char *name = fr->fn->old_name;
 
-		for (j = 0; j < c->edges[s].nr; j++) {
-			const struct inline_edge *e = &c->edges[s].v[j];
-			size_t k;
-
-			if (strcmp(e->callee, fr->fn->old_name))
+		nr = 0;
+		hashtab_for_each(&by_callee, hash_str(name), it, e) {
+			if (strcmp(e->callee, name))
 				continue;
-			for (k = 0; k < fr->nr_inl[s]; k++)
-				if (!strcmp(fr->inl[s][k].name, e->container))
-					break;
-			if (k < fr->nr_inl[s])
-				continue;
-			fr->inl[s] = xrealloc(fr->inl[s], (k + 1) * sizeof(*fr->inl[s]));
-			fr->inl[s][k].name = e->container;
-			fr->inl[s][k].via = e->via;
-			fr->inl[s][k].patched = strset_has(&c->patched, e->container,
-							   strlen(e->container));
-			fr->nr_inl[s]++;
+			grow_array(&hits, &alloc, nr + 1, sizeof(*hits));
+			hits[nr++] = e;
 		}
-		if (fr->nr_inl[s])
-			qsort(fr->inl[s], fr->nr_inl[s], sizeof(*fr->inl[s]), cmp_container);
+		if (!nr)
+			continue;
+		qsort(hits, nr, sizeof(*hits), cmp_edge);
+		fr->inl[s] = xcalloc(nr, sizeof(*fr->inl[s]));
+		for (j = 0; j < nr; j++) {
+			struct inline_container *ic;
+
+			if (j && !strcmp(hits[j]->container, hits[j - 1]->container))
+				continue;
+			ic = &fr->inl[s][fr->nr_inl[s]++];
+			ic->name = hits[j]->container;
+			ic->via = hits[j]->via;
+			ic->patched = strset_has(&c->patched, ic->name, strlen(ic->name));
+		}
 	}
+	free(hits);
+	hashtab_free(&by_callee);
 }
 
 void inline_report_gather(struct klp_check *c)
@@ -57,14 +80,17 @@ void inline_report_gather(struct klp_check *c)
 		gather_source(c, s);
 }
 
+static int cmp_container_name(const void *key, const void *elem)
+{
+	const struct inline_container *ic = elem;
+
+	return strcmp(key, ic->name);
+}
+
 static bool has_container(const struct func_report *fr, int s, const char *name)
 {
-	size_t i;
-
-	for (i = 0; i < fr->nr_inl[s]; i++)
-		if (!strcmp(fr->inl[s][i].name, name))
-			return true;
-	return false;
+	return fr->nr_inl[s] && bsearch(name, fr->inl[s], fr->nr_inl[s], sizeof(*fr->inl[s]),
+					cmp_container_name);
 }
 
 static void report_source(struct klp_check *c, const struct func_report *fr, int s)
