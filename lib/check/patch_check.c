@@ -61,15 +61,22 @@ static int read_ipa_path(struct klp_check *c, const char *path)
 {
 	struct dir_list dl = { 0 };
 	struct stat st;
-	size_t i;
+	size_t i, len;
+	char *dir;
 	int ret;
 
 	if (stat(path, &st) || !S_ISDIR(st.st_mode))
 		return ipa_clones_read(path, &c->patched, &c->edges[INLINE_IPA], &c->ipa);
-	ret = dir_list_files(&dl, path, is_ipa_dump);
+	/* The slash a shell completion leaves must not double in the paths messages name. */
+	dir = xstrdup(path);
+	len = strlen(dir);
+	while (len > 1 && dir[len - 1] == '/')
+		dir[--len] = '\0';
+	ret = dir_list_files(&dl, dir, is_ipa_dump);
 	for (i = 0; !ret && i < dl.nr; i++)
 		ret = ipa_clones_read(dl.paths[i], &c->patched, &c->edges[INLINE_IPA], &c->ipa);
 	dir_list_release(&dl);
+	free(dir);
 	return ret;
 }
 
