@@ -6,7 +6,6 @@
  * not laid out in init memory; .modinfo and __versions lose SHF_ALLOC before
  * that test, and .data..percpu symbols stay under CONFIG_KALLSYMS_ALL.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <gelf.h>
@@ -23,6 +22,7 @@
 #include "elf/module_info.h"
 #include "symbols/module_reader.h"
 #include "symbols/symmap.h"
+#include "base/dir_walk.h"
 #include "base/util.h"
 
 /* A decompressed module larger than this is a bomb, not a module. */
@@ -524,58 +524,12 @@ void module_file_release(struct module_file *mf)
 
 /* Tree walk ------------------------------------------------------------------ */
 
-struct path_list {
-	char **paths;
-	size_t nr, alloc;
-};
-
-static int walk(const char *dir, struct path_list *pl)
-{
-	DIR *d = opendir(dir);
-	struct dirent *de;
-	int ret = 0;
-
-	if (!d) {
-		pr_err("%s: cannot open directory: %s", dir, strerror(errno));
-		return -1;
-	}
-	while ((de = readdir(d))) {
-		char *path;
-		unsigned char type = de->d_type;
-		struct stat st;
-
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-			continue;
-		path = xasprintf("%s/%s", dir, de->d_name);
-		if (type == DT_UNKNOWN && !lstat(path, &st))
-			type = S_ISDIR(st.st_mode) ? DT_DIR : S_ISREG(st.st_mode) ? DT_REG : 0;
-		if (type == DT_DIR) {
-			ret |= walk(path, pl);
-			free(path);
-		} else if (type == DT_REG && module_file_name(de->d_name)) {
-			grow_array(&pl->paths, &pl->alloc, pl->nr + 1, sizeof(*pl->paths));
-			pl->paths[pl->nr++] = path;
-		} else {
-			free(path);
-		}
-	}
-	closedir(d);
-	return ret;
-}
-
-static int cmp_path(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 int module_tree_list(const char *dir, char ***paths, size_t *nr)
 {
-	struct path_list pl = { 0 };
-	int ret = walk(dir, &pl);
+	struct dir_list dl = { 0 };
+	int ret = dir_list_files(&dl, dir, module_file_name);
 
-	if (pl.nr)
-		qsort(pl.paths, pl.nr, sizeof(*pl.paths), cmp_path);
-	*paths = pl.paths;
-	*nr = pl.nr;
+	*paths = dl.paths;
+	*nr = dl.nr;
 	return ret;
 }
