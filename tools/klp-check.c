@@ -28,6 +28,8 @@ static void usage(FILE *f)
 		"                           report, and its clones; repeatable; a directory:\n"
 		"                           every *.ipa-clones file under it\n"
 		"  -f, --ftrace-list FILE   copy of the target's available_filter_functions\n"
+		"  -k, --vmlinux FILE       the target's vmlinux (-dbg package): pointers to\n"
+		"                           functions whose ENDBR IBT sealed are errors\n"
 		"  -j, --json               machine-readable report on stdout\n"
 		"  -W, --werror             warnings make the exit status non-zero\n"
 		"  -t, --tables-only        only the table checks, printed as found, as\n"
@@ -36,7 +38,7 @@ static void usage(FILE *f)
 		"  -h, --help               this text\n"
 		"\n"
 		"Exit status: 0 no errors (warnings allowed unless --werror), 1 errors found,\n"
-		"2 bad usage.\n");
+		"2 bad usage, 3 internal error or out of memory.\n");
 }
 
 struct opts {
@@ -75,6 +77,7 @@ int main(int argc, char **argv)
 		{ "debuginfo", required_argument, NULL, 'd' },
 		{ "ipa-clones", required_argument, NULL, 'i' },
 		{ "ftrace-list", required_argument, NULL, 'f' },
+		{ "vmlinux", required_argument, NULL, 'k' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "werror", no_argument, NULL, 'W' },
 		{ "tables-only", no_argument, NULL, 't' },
@@ -87,7 +90,7 @@ int main(int argc, char **argv)
 	int c, ret;
 
 	progname = "klp-check";
-	while ((c = getopt_long(argc, argv, "m:d:i:f:jWtvh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "m:d:i:f:k:jWtvh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'm':
 			o.check.map_path = optarg;
@@ -104,6 +107,9 @@ int main(int argc, char **argv)
 			break;
 		case 'f':
 			o.check.ftrace_path = optarg;
+			break;
+		case 'k':
+			o.check.vmlinux_path = optarg;
 			break;
 		case 'j':
 			o.json = true;
@@ -130,7 +136,7 @@ int main(int argc, char **argv)
 	}
 	if (argc - optind != 1 || !o.check.map_path) {
 		if (!o.check.map_path)
-			fprintf(stderr, "klp-check: --map is required\n");
+			pr_err("--map is required");
 		ret = 2;
 		usage(stderr);
 	} else {

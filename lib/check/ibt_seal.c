@@ -269,8 +269,9 @@ unsigned int ibt_check(struct elf_file *lp, const struct annotations *ann,
 	if (arch->machine != EM_X86_64)
 		return 0;
 	for_each_section(lp, sec, i) {
+		/* The annotations name symbols; klp-convert removes them. */
 		if (sec->removed || sec->sh.sh_type != SHT_RELA || !sec->info ||
-		    !section_is_alloc(sec->info))
+		    !section_is_alloc(sec->info) || is_annotation_section(sec->info))
 			continue;
 		for (j = 0; j < sec->nr_relocs; j++) {
 			const struct reloc *r = &sec->relocs[j];

@@ -9,10 +9,13 @@
 
 #include "base/dir_walk.h"
 #include "check/check_ftrace.h"
+#include "check/ibt_seal.h"
 #include "check/clone_report.h"
 #include "check/inline_report.h"
 #include "check/patch_check.h"
 #include "check/source_hints.h"
+#include "elf/arch.h"
+#include "patch/annotations.h"
 
 static void collect_funcs(struct klp_check *c)
 {
@@ -94,6 +97,24 @@ static int check_ftrace(struct klp_check *c)
 	return 0;
 }
 
+static int check_ibt(struct klp_check *c)
+{
+	struct ibt_vmlinux *v = ibt_vmlinux_read(c->o->vmlinux_path);
+	const struct arch *arch = arch_for(&c->elf->ehdr, c->elf->path);
+	struct annotations ann = { 0 };
+
+	if (!v || !arch) {
+		ibt_vmlinux_free(v);
+		return -1;
+	}
+	/* Bad annotations are klp-convert's errors; here they only name symbols. */
+	annotations_read(c->elf, arch, &ann);
+	ibt_check(c->elf, &ann, v, &c->rep);
+	annotations_free(&ann);
+	ibt_vmlinux_free(v);
+	return 0;
+}
+
 /*
  * Every source is read before any finding about a function is made: telling
  * DWARF and ipa-clones apart needs both.
@@ -133,6 +154,8 @@ static int gather(struct klp_check *c)
 	clone_report_find(c);
 	inline_report_gather(c);
 	if (o->ftrace_path && check_ftrace(c))
+		return -1;
+	if (o->vmlinux_path && check_ibt(c))
 		return -1;
 	return 0;
 }

@@ -5,7 +5,7 @@
 /*
  * klp-check's analysis of one livepatch module against the target's symbol
  * map: its tables, the clones and inlined copies of each patched function,
- * whether ftrace can hook it. The front end only parses options and prints.
+ * whether ftrace can hook it, whether it points at functions IBT sealed. The front end only parses options and prints.
  */
 
 #include <stdbool.h>
@@ -25,6 +25,7 @@ struct klp_check_opts {
 	const char **ipa;		/* gcc -fdump-ipa-clones dumps, or trees of them */
 	size_t nr_ipa;
 	const char *ftrace_path;	/* available_filter_functions, or NULL */
+	const char *vmlinux_path;	/* with .ibt_endbr_seal: the IBT check, or NULL */
 };
 
 /* One distinct clone name of a patched function, with where it was seen. */
