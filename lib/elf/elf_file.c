@@ -116,6 +116,7 @@ static int read_sections(struct elf_file *elf)
 				i, sec->sh.sh_name);
 			return -1;
 		}
+		hashtab_add(&elf->section_hash, hash_str(sec->name), sec);
 		/* The writer pads to it: 2^48 would mean a 256 TiB output. */
 		if (sec->sh.sh_addralign & (sec->sh.sh_addralign - 1) ||
 		    sec->sh.sh_addralign > MAX_SECTION_ALIGN) {
@@ -165,11 +166,6 @@ static int check_overlap(struct elf_file *elf)
 	return ret;
 }
 
-static struct section *section_by_index(struct elf_file *elf, size_t idx)
-{
-	return idx && idx < elf->nr_secs ? elf->secs[idx] : NULL;
-}
-
 static int link_sections(struct elf_file *elf)
 {
 	struct section *sec;
@@ -193,7 +189,7 @@ static int link_sections(struct elf_file *elf)
 			elf->symtab = sec;
 		}
 		if (section_has_link(&sec->sh)) {
-			sec->link = section_by_index(elf, sec->sh.sh_link);
+			sec->link = elf_section_by_index(elf, sec->sh.sh_link);
 			if (!sec->link) {
 				elf_err(elf, "section %s: sh_link %u is not a section", sec->name,
 					sec->sh.sh_link);
@@ -201,7 +197,7 @@ static int link_sections(struct elf_file *elf)
 			}
 		}
 		if (section_info_is_section(&sec->sh)) {
-			sec->info = section_by_index(elf, sec->sh.sh_info);
+			sec->info = elf_section_by_index(elf, sec->sh.sh_info);
 			if (!sec->info) {
 				elf_err(elf, "section %s: sh_info %u is not a section", sec->name,
 					sec->sh.sh_info);
@@ -250,6 +246,7 @@ static int read_symbols(struct elf_file *elf)
 		struct symbol *sym = xcalloc(1, sizeof(*sym));
 
 		elf->syms[elf->nr_syms++] = sym;
+		sym->elf = elf;
 		sym->idx = i;
 		if (!gelf_getsym(data, i, &sym->sym)) {
 			libelf_err(elf, "cannot read a symbol");
@@ -267,7 +264,7 @@ static int read_symbols(struct elf_file *elf)
 			return -1;
 		}
 		if (sym->sym.st_shndx != SHN_UNDEF && sym->sym.st_shndx < SHN_LORESERVE) {
-			sym->sec = section_by_index(elf, sym->sym.st_shndx);
+			sym->sec = elf_section_by_index(elf, sym->sym.st_shndx);
 			if (!sym->sec) {
 				elf_err(elf, "symbol %zu (%s): section index %u does not exist", i,
 					sym->name, sym->sym.st_shndx);
@@ -338,6 +335,7 @@ static int read_relocs(struct elf_file *elf, struct section *sec)
 				sec->name, i, (unsigned long long)rela.r_offset, sec->info->name);
 			return -1;
 		}
+		r->sec = sec;
 		r->offset = rela.r_offset;
 		r->addend = rela.r_addend;
 		r->type = GELF_R_TYPE(rela.r_info);
@@ -365,7 +363,7 @@ static int read_group(struct elf_file *elf, struct section *sec)
 		const unsigned char *w = p + 4 * i;
 		uint32_t idx = w[0] | w[1] << 8 | w[2] << 16 | (uint32_t)w[3] << 24;
 
-		sec->group[sec->nr_group] = section_by_index(elf, idx);
+		sec->group[sec->nr_group] = elf_section_by_index(elf, idx);
 		if (!sec->group[sec->nr_group++]) {
 			elf_err(elf, "section group %s names section %u, which does not exist",
 				sec->name, idx);
@@ -482,6 +480,9 @@ void elf_close(struct elf_file *elf)
 	}
 	free(elf->secs);
 	free(elf->syms);
+	hashtab_free(&elf->section_hash);
+	hashtab_free(&elf->symbol_hash);
+	hashtab_free(&elf->reloc_hash);
 	if (elf->elf)
 		elf_end(elf->elf);
 	if (elf->fd >= 0)
@@ -489,17 +490,117 @@ void elf_close(struct elf_file *elf)
 	free(elf);
 }
 
-/* Editing ------------------------------------------------------------------ */
+/* Lookups ------------------------------------------------------------------ */
 
 struct section *elf_find_section(const struct elf_file *elf, const char *name)
 {
+	struct section *sec, *found = NULL;
+	struct hash_iter it;
+
+	hashtab_for_each(&elf->section_hash, hash_str(name), it, sec)
+		if (!sec->removed && !strcmp(sec->name, name) && (!found || sec->idx < found->idx))
+			found = sec;
+	return found;
+}
+
+struct section *elf_section_by_index(const struct elf_file *elf, size_t idx)
+{
+	return idx && idx < elf->nr_secs && !elf->secs[idx]->removed ? elf->secs[idx] : NULL;
+}
+
+/*
+ * Built on first use: klp-convert itself never looks a symbol up by name,
+ * and a module with debug info has tens of thousands of them.
+ */
+static void hash_symbols(struct elf_file *elf)
+{
 	size_t i;
 
-	for (i = 1; i < elf->nr_secs; i++)
-		if (!elf->secs[i]->removed && !strcmp(elf->secs[i]->name, name))
-			return elf->secs[i];
-	return NULL;
+	hashtab_reserve(&elf->symbol_hash, elf->nr_syms);
+	for (i = 1; i < elf->nr_syms; i++)
+		if (*elf->syms[i]->name)
+			hashtab_add(&elf->symbol_hash, hash_str(elf->syms[i]->name), elf->syms[i]);
+	elf->symbols_hashed = true;
 }
+
+struct symbol *elf_find_symbol(struct elf_file *elf, const char *name)
+{
+	struct symbol *sym, *found = NULL;
+	struct hash_iter it;
+
+	if (!*name)
+		return NULL;
+	if (!elf->symbols_hashed)
+		hash_symbols(elf);
+	hashtab_for_each(&elf->symbol_hash, hash_str(name), it, sym)
+		if (!sym->removed && !strcmp(sym->name, name) && (!found || sym->idx < found->idx))
+			found = sym;
+	return found;
+}
+
+static uint64_t reloc_hash(const struct section *target, uint64_t offset)
+{
+	return hash_u64(offset ^ hash_u64(target->idx));
+}
+
+/*
+ * A section's relocations go into the index the first time one of them is
+ * looked up: most sections' never are, and .debug_info alone may have more
+ * relocations than all the rest together.
+ */
+static void index_relocs(struct section *target)
+{
+	struct elf_file *elf = target->elf;
+	size_t i, j;
+
+	for (i = 1; i < elf->nr_secs; i++) {
+		struct section *rela = elf->secs[i];
+
+		if (rela->sh.sh_type != SHT_RELA || rela->info != target)
+			continue;
+		for (j = 0; j < rela->nr_relocs; j++)
+			hashtab_add(&elf->reloc_hash, reloc_hash(target, rela->relocs[j].offset),
+				    &rela->relocs[j]);
+	}
+	target->relocs_indexed = true;
+}
+
+/* The index points into the relocation arrays: when one moves, it starts over. */
+static void drop_reloc_index(struct elf_file *elf)
+{
+	size_t i;
+
+	hashtab_free(&elf->reloc_hash);
+	for (i = 0; i < elf->nr_secs; i++)
+		elf->secs[i]->relocs_indexed = false;
+}
+
+/* Which comes first in the file. */
+static bool reloc_before(const struct reloc *a, const struct reloc *b)
+{
+	if (a->sec != b->sec)
+		return a->sec->idx < b->sec->idx;
+	return a < b;
+}
+
+struct reloc *elf_find_reloc(const struct section *sec, uint64_t offset)
+{
+	struct section *target = sec->elf->secs[sec->idx];
+	struct reloc *r, *found = NULL;
+	struct hash_iter it;
+
+	if (!target->relocs_indexed)
+		index_relocs(target);
+	hashtab_for_each(&target->elf->reloc_hash, reloc_hash(target, offset), it, r) {
+		if (r->removed || r->sec->removed || r->sec->info != target || r->offset != offset)
+			continue;
+		if (!found || reloc_before(r, found))
+			found = r;
+	}
+	return found;
+}
+
+/* Editing ------------------------------------------------------------------ */
 
 struct section *elf_add_section(struct elf_file *elf, const char *name, GElf_Word type,
 				GElf_Xword flags, GElf_Xword entsize, GElf_Xword align)
@@ -512,6 +613,7 @@ struct section *elf_add_section(struct elf_file *elf, const char *name, GElf_Wor
 	sec->sh.sh_flags = flags;
 	sec->sh.sh_entsize = entsize;
 	sec->sh.sh_addralign = align;
+	hashtab_add(&elf->section_hash, hash_str(sec->name), sec);
 	return sec;
 }
 
@@ -535,15 +637,23 @@ unsigned char *section_writable_data(struct section *sec)
 struct reloc *section_add_reloc(struct section *rela, uint64_t offset, uint32_t type,
 				struct symbol *sym, int64_t addend)
 {
-	struct reloc *r;
+	struct reloc *r, *old = rela->relocs;
+	bool indexed = rela->info && rela->info->relocs_indexed;
 
 	grow_array(&rela->relocs, &rela->alloc_relocs, rela->nr_relocs + 1, sizeof(*r));
+	if (indexed && old && rela->relocs != old) {
+		drop_reloc_index(rela->elf);
+		indexed = false;
+	}
 	r = &rela->relocs[rela->nr_relocs++];
 	memset(r, 0, sizeof(*r));
+	r->sec = rela;
 	r->offset = offset;
 	r->type = type;
 	r->sym = sym;
 	r->addend = addend;
+	if (indexed)
+		hashtab_add(&rela->elf->reloc_hash, reloc_hash(rela->info, offset), r);
 	return r;
 }
 
@@ -553,6 +663,9 @@ void symbol_rename(struct symbol *sym, const char *name)
 		free((char *)sym->name);
 	sym->name = xstrdup(name);
 	sym->renamed = true;
+	/* The entry under the old name stays; lookups compare names. */
+	if (sym->elf->symbols_hashed && *name)
+		hashtab_add(&sym->elf->symbol_hash, hash_str(name), sym);
 }
 
 struct symbol *symbol_containing(const struct section *sec, uint64_t offset)
