@@ -33,19 +33,10 @@ struct layout {
 	bool have_func, have_obj, have_patch;
 };
 
-/* Relocations applying to one section, by offset. */
-struct reloc_index {
-	const struct section *sec;
-	struct reloc **v;
-	size_t nr;
-};
-
 struct reader {
 	struct elf_file *elf;
 	struct check_report *rep;
 	struct layout lay;
-	struct reloc_index *idx;
-	size_t nr_idx, alloc_idx;
 	int errors;
 };
 
@@ -56,56 +47,6 @@ struct ptr {
 	struct section *sec;	/* NULL when sym is undefined */
 	uint64_t off;
 };
-
-static int cmp_reloc(const void *a, const void *b)
-{
-	const struct reloc *x = *(struct reloc *const *)a, *y = *(struct reloc *const *)b;
-
-	return x->offset < y->offset ? -1 : x->offset > y->offset;
-}
-
-static const struct reloc_index *relocs_of(struct reader *r, const struct section *sec)
-{
-	struct reloc_index *ix;
-	struct section *s;
-	size_t i, j;
-
-	for (i = 0; i < r->nr_idx; i++)
-		if (r->idx[i].sec == sec)
-			return &r->idx[i];
-	grow_array(&r->idx, &r->alloc_idx, r->nr_idx + 1, sizeof(*r->idx));
-	ix = &r->idx[r->nr_idx++];
-	memset(ix, 0, sizeof(*ix));
-	ix->sec = sec;
-	/* Converted modules have .klp.rela sections beside the ordinary one. */
-	for_each_section(r->elf, s, i) {
-		if (s->removed || s->sh.sh_type != SHT_RELA || s->info != sec)
-			continue;
-		ix->v = xrealloc(ix->v, (ix->nr + s->nr_relocs) * sizeof(*ix->v));
-		for (j = 0; j < s->nr_relocs; j++)
-			if (!s->relocs[j].removed)
-				ix->v[ix->nr++] = &s->relocs[j];
-	}
-	if (ix->nr)	/* a section without relocations: v is NULL, which qsort() may not get */
-		qsort(ix->v, ix->nr, sizeof(*ix->v), cmp_reloc);
-	return ix;
-}
-
-static struct reloc *reloc_at(struct reader *r, const struct section *sec, uint64_t off)
-{
-	const struct reloc_index *ix = relocs_of(r, sec);
-	size_t lo = 0, hi = ix->nr;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (ix->v[mid]->offset < off)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo < ix->nr && ix->v[lo]->offset == off ? ix->v[lo] : NULL;
-}
 
 static void rd_error(struct reader *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void rd_error(struct reader *r, const char *fmt, ...)
@@ -156,7 +97,7 @@ static bool read_u64(struct reader *r, const struct section *sec, uint64_t off, 
 
 static bool read_ptr(struct reader *r, const struct section *sec, uint64_t off, struct ptr *p)
 {
-	struct reloc *rel = reloc_at(r, sec, off);
+	struct reloc *rel = elf_find_reloc(sec, off);
 	uint64_t raw;
 
 	memset(p, 0, sizeof(*p));
@@ -294,10 +235,9 @@ static bool variable_place(struct reader *r, struct dwarf_file *df, Dwarf_Die *v
 {
 	Dwarf_Attribute attr;
 	Dwarf_Op *expr;
-	size_t len, i;
+	size_t len;
 	Dwarf_Addr addr, bias;
 	Elf_Scn *scn;
-	struct section *s;
 
 	if (!dwarf_attr(var, DW_AT_location, &attr) || dwarf_getlocation(&attr, &expr, &len) ||
 	    len != 1 || expr[0].atom != DW_OP_addr)
@@ -306,14 +246,9 @@ static bool variable_place(struct reader *r, struct dwarf_file *df, Dwarf_Die *v
 	scn = dwfl_module_address_section(df->mod, &addr, &bias);
 	if (!scn)
 		return false;
-	for_each_section(r->elf, s, i) {
-		if (s->idx == elf_ndxscn(scn)) {
-			pv->sec = s;
-			pv->off = addr;
-			return true;
-		}
-	}
-	return false;
+	pv->sec = elf_section_by_index(r->elf, elf_ndxscn(scn));
+	pv->off = addr;
+	return pv->sec;
 }
 
 static void scan_dies(struct reader *r, struct dwarf_file *df, Dwarf_Die *parent,
@@ -383,7 +318,7 @@ static bool find_patch_by_relocs(struct reader *r, struct patch_var *pv)
 	size_t i, j;
 
 	for_each_section(r->elf, rela, i) {
-		if (rela->removed || rela->sh.sh_type != SHT_RELA || !is_writable_data(rela->info))
+		if (rela->sh.sh_type != SHT_RELA || !is_writable_data(rela->info))
 			continue;
 		for (j = 0; j < rela->nr_relocs; j++) {
 			const struct reloc *rel = &rela->relocs[j];
@@ -394,7 +329,7 @@ static bool find_patch_by_relocs(struct reader *r, struct patch_var *pv)
 			if (strcmp(rel->sym->name, "__this_module") ||
 			    rel->offset < r->lay.patch_mod)
 				continue;
-			if (!reloc_at(r, rela->info, start + r->lay.patch_objs) ||
+			if (!elf_find_reloc(rela->info, start + r->lay.patch_objs) ||
 			    !read_ptr(r, rela->info, start + r->lay.patch_objs, &objs) ||
 			    !is_writable_data(objs.sec))
 				continue;
@@ -414,20 +349,25 @@ static uint64_t infer_stride(struct reader *r, const struct section *sec, uint64
 			     bool (*anchor)(const struct section *target), uint64_t min,
 			     uint64_t fallback)
 {
-	const struct reloc_index *ix = relocs_of(r, sec);
 	const struct symbol *sym = symbol_containing(sec, start);
 	uint64_t size, k = 0, stride;
-	size_t i;
+	struct section *rela;
+	size_t i, j;
 
 	if (!sym || sym->sym.st_value != start || !sym->sym.st_size)
 		return fallback;
 	size = sym->sym.st_size;
-	for (i = 0; i < ix->nr; i++) {
-		const struct reloc *rel = ix->v[i];
+	/* Converted modules have .klp.rela sections beside the ordinary one. */
+	for_each_section(r->elf, rela, i) {
+		if (rela->sh.sh_type != SHT_RELA || rela->info != sec)
+			continue;
+		for (j = 0; j < rela->nr_relocs; j++) {
+			const struct reloc *rel = &rela->relocs[j];
 
-		if (rel->offset >= start && rel->offset - start < size && rel->sym->sec &&
-		    anchor(rel->sym->sec))
-			k++;
+			if (!rel->removed && rel->offset >= start && rel->offset - start < size &&
+			    rel->sym->sec && anchor(rel->sym->sec))
+				k++;
+		}
 	}
 	stride = size / (k + 1);
 	if (size % (k + 1) || stride < min || stride % 8)
@@ -558,7 +498,6 @@ int klp_read_tables(struct elf_file *elf, struct klp_tables *t, struct check_rep
 	struct reader r = { .elf = elf, .rep = rep };
 	struct patch_var pv = { 0 };
 	struct ptr objs;
-	size_t i;
 
 	memset(t, 0, sizeof(*t));
 	/* The fields every kernel since v5.1 keeps first. */
@@ -579,12 +518,8 @@ int klp_read_tables(struct elf_file *elf, struct klp_tables *t, struct check_rep
 		free(pv.name);
 		memset(&pv, 0, sizeof(pv));
 	}
-	if (!pv.sec && !find_patch_by_relocs(&r, &pv)) {
-		for (i = 0; i < r.nr_idx; i++)
-			free(r.idx[i].v);
-		free(r.idx);
+	if (!pv.sec && !find_patch_by_relocs(&r, &pv))
 		return r.errors ? -1 : 1;
-	}
 	if (pv.name) {
 		t->patch = pv.name;
 	} else {
@@ -600,9 +535,6 @@ int klp_read_tables(struct elf_file *elf, struct klp_tables *t, struct check_rep
 		else
 			read_objects(&r, t, &objs);
 	}
-	for (i = 0; i < r.nr_idx; i++)
-		free(r.idx[i].v);
-	free(r.idx);
 	return r.errors ? -1 : 0;
 }
 
@@ -926,7 +858,7 @@ static void check_klp_rela_objects(struct checker *c, const struct klp_tables *t
 	for_each_section(c->elf, s, i) {
 		char *obj;
 
-		if (s->removed || !str_starts_with(s->name, ".klp.rela."))
+		if (!str_starts_with(s->name, ".klp.rela."))
 			continue;
 		nr_klp++;
 		obj = klp_rela_object(s->name);
