@@ -93,7 +93,7 @@ struct elf_file {
 	struct hashtab section_hash;	/* by name */
 	struct hashtab symbol_hash;	/* by name, named symbols only; built on first use */
 	bool symbols_hashed;
-	struct hashtab reloc_hash;	/* by target section and offset, per section on first use */
+	struct hashtab reloc_hash;	/* by target and offset, each target on first use */
 };
 
 /* Open and validate; prints what is wrong and returns NULL on bad input. */
