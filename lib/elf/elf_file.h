@@ -157,7 +157,7 @@ static inline struct symbol *elf_next_symbol(const struct elf_file *elf, size_t 
 	return NULL;
 }
 
-/* Removed entries stay in the arrays until the write; these never yield them. */
+/* Removed entries stay in the arrays (the writer skips them); these never yield them. */
 #define for_each_section(elf, s, i) \
 	for ((i) = 1; ((s) = elf_next_section((elf), &(i))); (i)++)
 #define for_each_symbol(elf, s, i) \
