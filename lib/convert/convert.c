@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/hashtab.h"
 #include "patch/annotations.h"
 #include "elf/arch.h"
 #include "convert/convert.h"
@@ -37,8 +38,7 @@ struct converter {
 	struct klp_target **targets;	/* by symbol index */
 	struct klp_target **list;
 	size_t nr, alloc;
-	struct section **klp_secs;
-	size_t nr_klp_secs, alloc_klp_secs;
+	struct hashtab klp_secs;		/* the .klp.rela sections used, by index */
 	unsigned int errors;
 	bool warned_no_versions;
 	struct convert_stats *stats;
@@ -319,7 +319,7 @@ static void resolve_symbols(struct converter *c)
 	for_each_symbol(c->elf, sym, i) {
 		struct annotation *a;
 
-		if (!symbol_is_undef(sym) || sym->removed)
+		if (!symbol_is_undef(sym))
 			continue;
 		a = annotation_for(&c->ann, sym);
 		if (a)
@@ -337,17 +337,10 @@ static struct section *klp_section(struct converter *c, const char *lp_obj,
 				   struct section *target)
 {
 	char *name = xasprintf(".klp.rela.%s.%s", lp_obj, target->name);
-	struct section *sec;
-	size_t i;
+	struct section *sec = elf_find_section(c->elf, name), *s;
+	struct hash_iter it;
 
-	for (i = 0; i < c->nr_klp_secs; i++) {
-		if (!strcmp(c->klp_secs[i]->name, name)) {
-			free(name);
-			return c->klp_secs[i];
-		}
-	}
 	/* A module converted before keeps its sections; new relocations join them. */
-	sec = elf_find_section(c->elf, name);
 	if (!sec) {
 		sec = elf_add_section(c->elf, name, SHT_RELA,
 				      SHF_ALLOC | SHF_INFO_LINK | SHF_RELA_LIVEPATCH,
@@ -356,8 +349,11 @@ static struct section *klp_section(struct converter *c, const char *lp_obj,
 		sec->info = target;
 	}
 	free(name);
-	grow_array(&c->klp_secs, &c->alloc_klp_secs, c->nr_klp_secs + 1, sizeof(*c->klp_secs));
-	c->klp_secs[c->nr_klp_secs++] = sec;
+	/* Counted once each, whether found or added. */
+	hashtab_for_each(&c->klp_secs, hash_u64(sec->idx), it, s)
+		if (s == sec)
+			return sec;
+	hashtab_add(&c->klp_secs, hash_u64(sec->idx), sec);
 	c->stats->sections++;
 	return sec;
 }
@@ -546,7 +542,7 @@ static void free_converter(struct converter *c)
 	}
 	free(c->list);
 	free(c->targets);
-	free(c->klp_secs);
+	hashtab_free(&c->klp_secs);
 	annotations_free(&c->ann);
 }
 

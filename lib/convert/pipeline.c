@@ -2,6 +2,7 @@
 /*
  * klp-convert's pipeline, in one place for every front end.
  */
+#include "check/tables_check.h"
 #include "patch/klp_tables.h"
 #include "convert/pipeline.h"
 #include "base/util.h"

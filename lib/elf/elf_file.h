@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "base/hashtab.h"
 #include "base/util.h"
 
 #ifndef SHF_RELA_LIVEPATCH
@@ -26,6 +27,7 @@ struct elf_file;
 struct symbol;
 
 struct reloc {
+	struct section *sec;		/* the SHT_RELA section holding it */
 	uint64_t offset;
 	int64_t addend;
 	uint32_t type;
@@ -56,9 +58,12 @@ struct section {
 	struct section **group;		/* SHT_GROUP members */
 	uint32_t group_flags;
 	size_t nr_group;
+
+	bool relocs_indexed;		/* its relocations are in elf->reloc_hash */
 };
 
 struct symbol {
+	struct elf_file *elf;
 	size_t idx;
 	size_t out_idx;
 	GElf_Sym sym;
@@ -80,6 +85,15 @@ struct elf_file {
 	size_t nr_syms, alloc_syms;
 
 	struct section *symtab, *strtab, *shstrtab;
+
+	/*
+	 * Lookups. Entries are never taken out: a lookup skips what was removed
+	 * or renamed, so the tables only need adding to.
+	 */
+	struct hashtab section_hash;	/* by name */
+	struct hashtab symbol_hash;	/* by name, named symbols only; built on first use */
+	bool symbols_hashed;
+	struct hashtab reloc_hash;	/* by target and offset, each target on first use */
 };
 
 /* Open and validate; prints what is wrong and returns NULL on bad input. */
@@ -89,7 +103,20 @@ void elf_close(struct elf_file *elf);
 /* Write to path through a temporary file; the model is not changed. */
 int elf_write(struct elf_file *elf, const char *path);
 
+/*
+ * Lookups never return a removed section, symbol or relocation. Where names
+ * repeat, the first in the file wins.
+ */
 struct section *elf_find_section(const struct elf_file *elf, const char *name);
+struct section *elf_section_by_index(const struct elf_file *elf, size_t idx);
+/* A symbol with that name; NULL for "" (section symbols and the null symbol). */
+struct symbol *elf_find_symbol(struct elf_file *elf, const char *name);
+/*
+ * The relocation applying at offset of sec. A converted module has livepatch
+ * relocation sections beside sec->rela; the first in the file wins.
+ */
+struct reloc *elf_find_reloc(const struct section *sec, uint64_t offset);
+
 struct section *elf_add_section(struct elf_file *elf, const char *name, GElf_Word type,
 				GElf_Xword flags, GElf_Xword entsize, GElf_Xword align);
 void elf_remove_section(struct section *sec);
@@ -113,9 +140,27 @@ static inline bool symbol_is_undef(const struct symbol *sym)
 	return sym->idx && sym->sym.st_shndx == SHN_UNDEF;
 }
 
+/* From *i on, the next section or symbol not removed; *i is left at it. */
+static inline struct section *elf_next_section(const struct elf_file *elf, size_t *i)
+{
+	for (; *i < elf->nr_secs; (*i)++)
+		if (!elf->secs[*i]->removed)
+			return elf->secs[*i];
+	return NULL;
+}
+
+static inline struct symbol *elf_next_symbol(const struct elf_file *elf, size_t *i)
+{
+	for (; *i < elf->nr_syms; (*i)++)
+		if (!elf->syms[*i]->removed)
+			return elf->syms[*i];
+	return NULL;
+}
+
+/* Removed entries stay in the arrays (the writer skips them); these never yield them. */
 #define for_each_section(elf, s, i) \
-	for ((i) = 1; (i) < (elf)->nr_secs && ((s) = (elf)->secs[i]); (i)++)
+	for ((i) = 1; ((s) = elf_next_section((elf), &(i))); (i)++)
 #define for_each_symbol(elf, s, i) \
-	for ((i) = 1; (i) < (elf)->nr_syms && ((s) = (elf)->syms[i]); (i)++)
+	for ((i) = 1; ((s) = elf_next_symbol((elf), &(i))); (i)++)
 
 #endif

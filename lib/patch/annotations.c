@@ -226,7 +226,7 @@ static unsigned int drop_references(struct elf_file *elf)
 	size_t i, j;
 
 	for_each_section(elf, sec, i) {
-		if (sec->sh.sh_type != SHT_RELA || sec->removed)
+		if (sec->sh.sh_type != SHT_RELA)
 			continue;
 		for (j = 0; j < sec->nr_relocs; j++) {
 			struct reloc *r = &sec->relocs[j];

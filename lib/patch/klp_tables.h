@@ -5,8 +5,7 @@
 /*
  * The livepatch module's own description of what it patches: its struct
  * klp_patch, klp_object and klp_func arrays (include/linux/livepatch.h),
- * read from the module file, and the checks the kernel would otherwise make
- * only at klp_enable_patch() time, or not at all.
+ * read from the module file.
  */
 
 #include <stdbool.h>
@@ -54,12 +53,6 @@ static inline const char *klp_object_name(const struct klp_object_entry *o)
 	return o->name ? o->name : "vmlinux";
 }
 
-/*
- * Check tables already read against map (NULL: structure only). Returns the
- * number of errors added.
- */
-unsigned int klp_tables_check(const struct klp_tables *t, struct elf_file *elf,
-			      const struct symmap *map, struct check_report *rep);
-
+/* Checking them against a symbol map: check/tables_check.h. */
 
 #endif
