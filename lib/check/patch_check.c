@@ -14,6 +14,7 @@
 #include "check/inline_report.h"
 #include "check/patch_check.h"
 #include "check/source_hints.h"
+#include "check/tables_check.h"
 #include "elf/arch.h"
 #include "patch/annotations.h"
 

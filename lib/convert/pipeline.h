@@ -5,8 +5,6 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-/* For the front ends that check tables without a job (klp-check). */
-#include "check/tables_check.h"
 #include "convert/convert.h"
 #include "symbols/symmap.h"
 
