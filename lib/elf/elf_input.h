@@ -41,8 +41,11 @@ enum {
 
 struct elf_input_want {
 	unsigned int flags;		/* ELF_INPUT_* */
-	unsigned int types;		/* the e_type values accepted, as 1 << ET_*; 0: any */
-	/* The message after "<path>: " for another type: a format given e_type, as unsigned int. */
+	unsigned int types;		/* the e_type values accepted, ELF_TYPE_BIT()s; 0: any */
+	/*
+	 * With types: the message after "<path>: " for any other type, a
+	 * printf format given the e_type as an unsigned int (it may leave it out).
+	 */
 	const char *type_error;
 };
 
@@ -67,7 +70,10 @@ struct elf_input {
  */
 int elf_input_open(struct elf_input *in, const char *path, const struct elf_input_want *want,
 		   char **err);
-/* elf_end(), close(), free() what is open; the structure may be opened again. */
+/*
+ * elf_end(), close(), free() what is open; nothing for a zeroed or closed
+ * structure, which may be opened again.
+ */
 void elf_input_close(struct elf_input *in);
 
 #endif
