@@ -5,13 +5,12 @@
  * kernel resolves it: .klp.sym names after klp-convert, KLP_RELOC_SYMBOL and
  * KLP_MODULE_RELOC annotations before, or a name unique in vmlinux.
  */
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "check/ibt_seal.h"
 #include "elf/arch.h"
+#include "elf/elf_input.h"
 #include "patch/annotations.h"
 #include "symbols/symlist.h"
 #include "symbols/symmap.h"
@@ -57,47 +56,23 @@ static int seals_from(struct ibt_vmlinux *v, const char *path, Elf_Scn *scn, con
 	return 0;
 }
 
-/* TODO(elf_input): the shared opening path replaces this. */
-struct elf_input {
-	int fd;
-	Elf *elf;
-	GElf_Ehdr ehdr;
-	size_t shstrndx;
-};
-
-static int elf_input_open(struct elf_input *in, const char *path)
-{
-	elf_version(EV_CURRENT);
-	in->elf = NULL;
-	in->fd = open(path, O_RDONLY);
-	if (in->fd < 0) {
-		pr_err("%s: cannot open: %m", path);
-		return -1;
-	}
-	in->elf = elf_begin(in->fd, ELF_C_READ_MMAP, NULL);
-	if (!in->elf || elf_kind(in->elf) != ELF_K_ELF || !gelf_getehdr(in->elf, &in->ehdr) ||
-	    elf_getshdrstrndx(in->elf, &in->shstrndx)) {
-		pr_err("%s: not an ELF file", path);
-		return -1;
-	}
-	return 0;
-}
-
-static void elf_input_close(struct elf_input *in)
-{
-	elf_end(in->elf);
-	if (in->fd >= 0)
-		close(in->fd);
-}
-
 static int read_seals(struct ibt_vmlinux *v, const char *path)
 {
-	struct elf_input in;
+	static const struct elf_input_want want = {
+		.flags = ELF_INPUT_MMAP | ELF_INPUT_SHDRS_IN_FILE,
+		.types = ELF_TYPE_BIT(ET_EXEC) | ELF_TYPE_BIT(ET_DYN),
+		.type_error = "not a linked vmlinux (ELF type %u)",
+	};
+	struct elf_input in = { 0 };
 	Elf_Scn *scn = NULL;
+	char *err;
 	int ret = -1;
 
-	if (elf_input_open(&in, path))
+	if (elf_input_open(&in, path, &want, &err)) {
+		pr_err("%s", err);
+		free(err);
 		return -1;
+	}
 	if (in.ehdr.e_machine != EM_X86_64) {
 		pr_err("%s: not an x86_64 vmlinux: IBT is x86's", path);
 		goto out;

@@ -4,14 +4,13 @@
  * DW_TAG_inlined_subroutine descendants, named through DW_AT_abstract_origin.
  */
 #include <dwarf.h>
-#include <errno.h>
-#include <fcntl.h>
+#include <elfutils/version.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "elf/dwarf_inline.h"
+#include "elf/elf_input.h"
 
 void inline_edges_add(struct inline_edges *e, const char *callee, const char *container,
 		      const char *via)
@@ -78,25 +77,57 @@ static bool has_debug_info(Dwfl_Module *mod)
 	return false;
 }
 
+/*
+ * Checked as every ELF input is, then read by libdwfl: a plain file through
+ * the same descriptor, a compressed one from the image decompressed here.
+ * libelf's read mode: the check reads only the headers.
+ */
+static const struct elf_input_want dwarf_want = {
+	.flags = ELF_INPUT_DECOMPRESS | ELF_INPUT_SHDRS_IN_FILE,
+};
+
+static Dwfl_Module *report(struct dwarf_file *df, struct elf_input *in)
+{
+	int fd = in->fd;
+
+	if (in->image) {
+#if _ELFUTILS_PREREQ(0, 188)
+		df->image = in->image;
+		in->image = NULL;
+		return dwfl_report_offline_memory(df->dwfl, in->path, in->path, df->image,
+						  in->size);
+#else
+		/* No libdwfl interface for an image: it decompresses the file again. */
+		fd = -1;
+#endif
+	}
+	/* dwfl takes the descriptor, and closes it in dwfl_end(). */
+	in->fd = -1;
+	return dwfl_report_offline(df->dwfl, in->path, in->path, fd);
+}
+
 int dwarf_file_open(struct dwarf_file *df, const char *path)
 {
-	int fd;
+	struct elf_input in;
+	char *msg;
 
 	memset(df, 0, sizeof(*df));
-	/* libdwfl reads whatever it is given: refuse what is not a regular file. */
-	fd = open(path, O_RDONLY);
-	if (fd < 0) {
-		pr_err("%s: cannot open: %s", path, strerror(errno));
+	if (elf_input_open(&in, path, &dwarf_want, &msg)) {
+		pr_err("%s", msg);
+		free(msg);
 		return -1;
 	}
+	/* libdwfl makes its own descriptor: two on one image could both convert it. */
+	elf_end(in.elf);
+	in.elf = NULL;
 	df->dwfl = dwfl_begin(&offline_callbacks);
 	if (!df->dwfl) {
-		close(fd);
+		elf_input_close(&in);
 		pr_err("%s: libdwfl: %s", path, dwfl_errmsg(-1));
 		return -1;
 	}
-	/* dwfl takes the descriptor, and closes it in dwfl_end(). */
-	df->mod = dwfl_report_offline(df->dwfl, path, path, fd);
+	df->mod = report(df, &in);
+	elf_input_close(&in);
 	if (!df->mod || dwfl_report_end(df->dwfl, NULL, NULL)) {
 		pr_err("%s: cannot read as ELF: %s", path, dwfl_errmsg(-1));
 		dwarf_file_close(df);
@@ -119,6 +150,7 @@ void dwarf_file_close(struct dwarf_file *df)
 {
 	if (df->dwfl)
 		dwfl_end(df->dwfl);
+	free(df->image);
 	memset(df, 0, sizeof(*df));
 }
 

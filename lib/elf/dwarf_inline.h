@@ -39,6 +39,7 @@ struct dwarf_file {
 	Dwfl_Module *mod;
 	Dwarf *dw;
 	Dwarf_Addr bias;
+	char *image;		/* a compressed file's ELF image, which dwfl reads */
 };
 
 /* 0: open; 1: the file has no DWARF (nothing printed); -1: error printed. */

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "elf/elf_file.h"
+#include "elf/elf_input.h"
 #include "elf/elf_internal.h"
 
 /* The largest page size of a livepatch architecture (ppc64le: 64 KiB). */
@@ -372,50 +373,11 @@ static int read_group(struct elf_file *elf, struct section *sec)
 	return 0;
 }
 
-/* Distributions ship compressed modules: say so rather than "not ELF". */
-static const char *compression(int fd)
-{
-	static const struct {
-		const char *magic, *name;
-		size_t len;
-	} kinds[] = {
-		{ "\xfd" "7zXZ", "xz", 5 },
-		{ "\x28\xb5\x2f\xfd", "zstd", 4 },
-		{ "\x1f\x8b", "gzip", 2 },
-	};
-	unsigned char buf[8];
-	size_t i;
-
-	if (pread(fd, buf, sizeof(buf), 0) != sizeof(buf))
-		return NULL;
-	for (i = 0; i < ARRAY_SIZE(kinds); i++)
-		if (!memcmp(buf, kinds[i].magic, kinds[i].len))
-			return kinds[i].name;
-	return NULL;
-}
-
+/* The model is of 64-bit objects; elf_input_open() checked the rest. */
 static int read_elf_header(struct elf_file *elf)
 {
-	if (elf_kind(elf->elf) != ELF_K_ELF) {
-		const char *z = compression(elf->fd);
-
-		if (z)
-			elf_err(elf, "%s-compressed: decompress it first", z);
-		else
-			elf_err(elf, "not an ELF file");
-		return -1;
-	}
-	if (!gelf_getehdr(elf->elf, &elf->ehdr)) {
-		libelf_err(elf, "cannot read the ELF header");
-		return -1;
-	}
 	if (elf->ehdr.e_ident[EI_CLASS] != ELFCLASS64) {
 		elf_err(elf, "a 32-bit ELF object: livepatch modules are 64-bit");
-		return -1;
-	}
-	if (elf->ehdr.e_type != ET_REL) {
-		elf_err(elf, "not a relocatable object (ELF type %u): expected a kernel module",
-			elf->ehdr.e_type);
 		return -1;
 	}
 	return 0;
@@ -423,23 +385,28 @@ static int read_elf_header(struct elf_file *elf)
 
 struct elf_file *elf_open_read(const char *path)
 {
-	struct elf_file *elf = xcalloc(1, sizeof(*elf));
+	static const struct elf_input_want want = {
+		.flags = ELF_INPUT_MMAP,
+		.types = ELF_TYPE_BIT(ET_REL),
+		.type_error = "not a relocatable object (ELF type %u): expected a kernel module",
+	};
+	struct elf_file *elf;
+	struct elf_input in;
 	struct section *sec;
+	char *msg;
 	size_t i;
 
-	elf->path = path;
-	elf_version(EV_CURRENT);
-	elf->fd = open(path, O_RDONLY);
-	if (elf->fd < 0) {
-		pr_err("%s: cannot open: %s", path, strerror(errno));
-		free(elf);
+	if (elf_input_open(&in, path, &want, &msg)) {
+		pr_err("%s", msg);
+		free(msg);
 		return NULL;
 	}
-	elf->elf = elf_begin(elf->fd, ELF_C_READ_MMAP, NULL);
-	if (!elf->elf) {
-		libelf_err(elf, "cannot read");
-		goto err;
-	}
+	/* The descriptors are the model's now: elf_close() ends them. */
+	elf = xcalloc(1, sizeof(*elf));
+	elf->path = path;
+	elf->fd = in.fd;
+	elf->elf = in.elf;
+	elf->ehdr = in.ehdr;
 	if (read_elf_header(elf) || read_sections(elf) || check_overlap(elf) ||
 	    link_sections(elf) || read_symbols(elf))
 		goto err;

@@ -7,198 +7,18 @@
  * that test, and .data..percpu symbols stay under CONFIG_KALLSYMS_ALL.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <gelf.h>
 #include <libelf.h>
-#include <lzma.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
-#include <unistd.h>
-#include <zlib.h>
-#include <zstd.h>
 
+#include "elf/elf_input.h"
 #include "elf/module_info.h"
 #include "symbols/module_reader.h"
 #include "symbols/symmap.h"
 #include "base/dir_walk.h"
 #include "base/util.h"
-
-/* A decompressed module larger than this is a bomb, not a module. */
-#define MAX_IMAGE (1UL << 30)
-
-static int fail(char **err, const char *path, const char *what)
-{
-	*err = xasprintf("%s: %s", path, what);
-	return -1;
-}
-
-static int grow_output(char **out, size_t *alloc, size_t used, char **err, const char *path)
-{
-	if (used < *alloc)
-		return 0;
-	if (*alloc >= MAX_IMAGE)
-		return fail(err, path, "decompressed size over 1 GiB, refusing");
-	*alloc = *alloc ? *alloc * 2 : 1 << 20;
-	*out = xrealloc(*out, *alloc);
-	return 0;
-}
-
-static int unxz(const char *path, const char *in, size_t in_size, struct module_image *img,
-		char **err)
-{
-	lzma_stream s = LZMA_STREAM_INIT;
-	size_t alloc = 0;
-	lzma_ret r;
-
-	if (lzma_stream_decoder(&s, UINT64_MAX, LZMA_CONCATENATED) != LZMA_OK)
-		return fail(err, path, "cannot start the xz decoder");
-	s.next_in = (const uint8_t *)in;
-	s.avail_in = in_size;
-	do {
-		if (grow_output(&img->data, &alloc, img->size, err, path))
-			break;
-		s.next_out = (uint8_t *)img->data + img->size;
-		s.avail_out = alloc - img->size;
-		r = lzma_code(&s, LZMA_FINISH);
-		img->size = alloc - s.avail_out;
-	} while (r == LZMA_OK || (r == LZMA_BUF_ERROR && !s.avail_out));
-	lzma_end(&s);
-	if (*err)
-		return -1;
-	return r == LZMA_STREAM_END ? 0 : fail(err, path, "corrupt or truncated xz data");
-}
-
-static int unzstd(const char *path, const char *in, size_t in_size, struct module_image *img,
-		  char **err)
-{
-	ZSTD_DStream *ds = ZSTD_createDStream();
-	ZSTD_inBuffer ib = { in, in_size, 0 };
-	size_t alloc = 0, r = 1;
-
-	if (!ds)
-		return fail(err, path, "cannot start the zstd decoder");
-	while (ib.pos < ib.size || r) {
-		ZSTD_outBuffer ob;
-
-		if (grow_output(&img->data, &alloc, img->size, err, path))
-			break;
-		ob.dst = img->data;
-		ob.size = alloc;
-		ob.pos = img->size;
-		r = ZSTD_decompressStream(ds, &ob, &ib);
-		img->size = ob.pos;
-		if (ZSTD_isError(r) || (ib.pos == ib.size && r && ob.pos < ob.size))
-			break;
-	}
-	ZSTD_freeDStream(ds);
-	if (*err)
-		return -1;
-	return !ZSTD_isError(r) && !r ? 0 : fail(err, path, "corrupt or truncated zstd data");
-}
-
-static int gunzip(const char *path, const char *in, size_t in_size, struct module_image *img,
-		  char **err)
-{
-	z_stream z = { 0 };
-	size_t alloc = 0;
-	int r = Z_OK;
-
-	if (in_size > UINT32_MAX || inflateInit2(&z, 16 + MAX_WBITS) != Z_OK)
-		return fail(err, path, "cannot start the gzip decoder");
-	z.next_in = (Bytef *)in;
-	z.avail_in = in_size;
-	while (r == Z_OK) {
-		if (grow_output(&img->data, &alloc, img->size, err, path))
-			break;
-		z.next_out = (Bytef *)img->data + img->size;
-		z.avail_out = alloc - img->size > UINT32_MAX ? UINT32_MAX : alloc - img->size;
-		r = inflate(&z, Z_NO_FLUSH);
-		img->size = (char *)z.next_out - img->data;
-		if (r == Z_BUF_ERROR && z.avail_out)
-			break;
-		if (r == Z_BUF_ERROR)
-			r = Z_OK;
-	}
-	inflateEnd(&z);
-	if (*err)
-		return -1;
-	return r == Z_STREAM_END ? 0 : fail(err, path, "corrupt or truncated gzip data");
-}
-
-static int decompress(const char *path, const char *in, size_t size, struct module_image *img,
-		      char **err)
-{
-	if (str_ends_with(path, ".xz")) {
-		if (size < 6 || memcmp(in, "\xfd" "7zXZ", 6))
-			return fail(err, path, "not xz data despite the .xz name");
-		return unxz(path, in, size, img, err);
-	}
-	if (str_ends_with(path, ".zst")) {
-		if (size < 4 || memcmp(in, "\x28\xb5\x2f\xfd", 4))
-			return fail(err, path, "not zstd data despite the .zst name");
-		return unzstd(path, in, size, img, err);
-	}
-	if (size < 2 || memcmp(in, "\x1f\x8b", 2))
-		return fail(err, path, "not gzip data despite the .gz name");
-	return gunzip(path, in, size, img, err);
-}
-
-static bool compressed_name(const char *path)
-{
-	return str_ends_with(path, ".xz") || str_ends_with(path, ".zst") ||
-	       str_ends_with(path, ".gz");
-}
-
-int module_image_load(const char *path, struct module_image *img, char **err)
-{
-	struct stat st;
-	char *in;
-	int fd, ret;
-
-	memset(img, 0, sizeof(*img));
-	fd = open(path, O_RDONLY);
-	if (fd < 0 || fstat(fd, &st)) {
-		*err = xasprintf("%s: cannot open: %s", path, strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		return -1;
-	}
-	if (!S_ISREG(st.st_mode) || st.st_size == 0) {
-		close(fd);
-		return fail(err, path, S_ISREG(st.st_mode) ? "empty file" : "not a regular file");
-	}
-	/* Writable private pages: libelf may convert in place; the file never changes. */
-	in = mmap(NULL, st.st_size, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
-	close(fd);
-	if (in == MAP_FAILED) {
-		*err = xasprintf("%s: mmap: %s", path, strerror(errno));
-		return -1;
-	}
-	if (!compressed_name(path)) {
-		img->data = in;
-		img->size = st.st_size;
-		img->mapped = true;
-		return 0;
-	}
-	ret = decompress(path, in, st.st_size, img, err);
-	munmap(in, st.st_size);
-	if (ret)
-		module_image_release(img);
-	return ret;
-}
-
-void module_image_release(struct module_image *img)
-{
-	if (!img->data)
-		return;
-	if (img->mapped)
-		munmap(img->data, img->size);
-	else
-		free(img->data);
-	memset(img, 0, sizeof(*img));
-}
 
 bool module_file_name(const char *name)
 {
@@ -218,14 +38,13 @@ enum { KEEP_NONE, KEEP_CORE, KEEP_INIT };
 struct scan {
 	const char *path;
 	Elf *elf;
-	size_t shnum;
+	size_t shnum, shstrndx;
 	struct sec_info *secs;
 	Elf_Scn *symtab;
 	const char *modinfo;
 	size_t modinfo_size;
 	const char *this_module;
 	size_t this_module_size;
-	uint64_t file_size;
 	char **err;
 };
 
@@ -276,10 +95,7 @@ static void classify_section(struct scan *sc, size_t i, const GElf_Shdr *sh, con
 static int scan_sections(struct scan *sc)
 {
 	Elf_Scn *scn = NULL;
-	size_t shstrndx;
 
-	if (elf_getshdrnum(sc->elf, &sc->shnum) || elf_getshdrstrndx(sc->elf, &shstrndx))
-		return elf_fail(sc, "cannot read the section headers");
 	sc->secs = xcalloc(sc->shnum ? sc->shnum : 1, sizeof(*sc->secs));
 	while ((scn = elf_nextscn(sc->elf, scn))) {
 		size_t i = elf_ndxscn(scn);
@@ -288,7 +104,7 @@ static int scan_sections(struct scan *sc)
 
 		if (!gelf_getshdr(scn, &sh))
 			return elf_fail(sc, "cannot read a section header");
-		name = elf_strptr(sc->elf, shstrndx, sh.sh_name);
+		name = elf_strptr(sc->elf, sc->shstrndx, sh.sh_name);
 		if (!name)
 			return elf_fail(sc, "bad section name");
 		if (i < sc->shnum)
@@ -432,64 +248,32 @@ static int scan_symbols(struct scan *sc, struct symlist *l)
 	return 0;
 }
 
-static int check_elf(struct scan *sc)
-{
-	GElf_Ehdr eh;
-
-	if (!sc->elf || elf_kind(sc->elf) != ELF_K_ELF)
-		return fail(sc->err, sc->path, "not an ELF file");
-	if (!gelf_getehdr(sc->elf, &eh))
-		return elf_fail(sc, "bad ELF header");
-	if (eh.e_type != ET_REL)
-		return fail(sc->err, sc->path, "not a kernel module (ELF type is not ET_REL)");
-	/* libelf would show a cut-off section header table as no sections at all. */
-	if (eh.e_shoff > sc->file_size ||
-	    (uint64_t)eh.e_shnum * eh.e_shentsize > sc->file_size - eh.e_shoff)
-		return fail(sc->err, sc->path, "truncated: the section headers are past the end");
-	return scan_sections(sc);
-}
-
 /*
- * Plain files go through libelf's read mode, which preads only the headers
- * and the sections asked for: mapping 4,000 files costs more in munmap()
- * TLB shootdowns than reading their symbol tables.
+ * Plain files go through libelf's read mode (no ELF_INPUT_MMAP), which
+ * preads only the headers and the sections asked for: mapping 4,000 files
+ * costs more in munmap() TLB shootdowns than reading their symbol tables.
  */
-static int open_elf(struct scan *sc, struct module_image *img, int *fd, struct stat *st)
-{
-	elf_version(EV_CURRENT);
-	if (compressed_name(sc->path)) {
-		if (stat(sc->path, st))
-			memset(st, 0, sizeof(*st));
-		if (module_image_load(sc->path, img, sc->err))
-			return -1;
-		sc->elf = elf_memory(img->data, img->size);
-		sc->file_size = img->size;
-		return check_elf(sc);
-	}
-	*fd = open(sc->path, O_RDONLY);
-	if (*fd < 0) {
-		*sc->err = xasprintf("%s: cannot open: %s", sc->path, strerror(errno));
-		return -1;
-	}
-	if (fstat(*fd, st))
-		memset(st, 0, sizeof(*st));
-	sc->file_size = st->st_size;
-	sc->elf = elf_begin(*fd, ELF_C_READ, NULL);
-	return check_elf(sc);
-}
+static const struct elf_input_want module_want = {
+	.flags = ELF_INPUT_DECOMPRESS | ELF_INPUT_SHDRS_IN_FILE,
+	.types = ELF_TYPE_BIT(ET_REL),
+	.type_error = "not a kernel module (ELF type is not ET_REL)",
+};
 
 static int read_module(const char *path, struct module_file *mf, bool symbols)
 {
 	struct scan sc = { .path = path, .err = &mf->err };
-	struct stat st;
 	int ret;
 
 	memset(mf, 0, sizeof(*mf));
-	mf->fd = -1;
-	ret = open_elf(&sc, &mf->img, &mf->fd, &st);
-	mf->elf = sc.elf;
-	mf->dev = st.st_dev;
-	mf->ino = st.st_ino;
+	ret = elf_input_open(&mf->in, path, &module_want, &mf->err);
+	if (!ret) {
+		mf->dev = mf->in.st.st_dev;
+		mf->ino = mf->in.st.st_ino;
+		sc.elf = mf->in.elf;
+		sc.shnum = mf->in.shnum;
+		sc.shstrndx = mf->in.shstrndx;
+		ret = scan_sections(&sc);
+	}
 	if (!ret)
 		ret = find_name(&sc, mf);
 	if (!ret && symbols && !mf->livepatch)
@@ -511,12 +295,7 @@ int module_read_name(const char *path, struct module_file *mf)
 
 void module_file_release(struct module_file *mf)
 {
-	elf_end(mf->elf);
-	mf->elf = NULL;
-	if (mf->fd >= 0)
-		close(mf->fd);
-	mf->fd = -1;
-	module_image_release(&mf->img);
+	elf_input_close(&mf->in);
 	symlist_release(&mf->syms);
 	free(mf->err);
 	mf->err = NULL;

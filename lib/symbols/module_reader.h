@@ -16,13 +16,8 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "elf/elf_input.h"
 #include "symbols/symlist.h"
-
-struct module_image {
-	char *data;
-	size_t size;
-	bool mapped;
-};
 
 /* The symbol names point into the open module: valid until the release. */
 struct module_file {
@@ -31,9 +26,7 @@ struct module_file {
 	char *err;		/* set when reading failed */
 	dev_t dev;		/* the file's identity, to notice a file given twice */
 	ino_t ino;
-	struct Elf *elf;
-	int fd;
-	struct module_image img;
+	struct elf_input in;	/* the open file, or its decompressed image */
 };
 
 /* Read the module at path; on failure return -1 with mf->err set. */
@@ -41,13 +34,6 @@ int module_read(const char *path, struct module_file *mf);
 /* Read only the runtime name and the livepatch flag (no symbols). */
 int module_read_name(const char *path, struct module_file *mf);
 void module_file_release(struct module_file *mf);
-
-/*
- * The bytes of a module file, decompressed when its name ends in .xz, .zst
- * or .gz. Release with module_image_release().
- */
-int module_image_load(const char *path, struct module_image *img, char **err);
-void module_image_release(struct module_image *img);
 
 /* Does the file name look like a module (.ko, .ko.xz, .ko.zst, .ko.gz)? */
 bool module_file_name(const char *name);

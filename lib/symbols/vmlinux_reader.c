@@ -7,13 +7,12 @@
  * fewer leading underscores first, else the order it read.
  */
 #include <ctype.h>
-#include <fcntl.h>
 #include <gelf.h>
 #include <libelf.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
+#include "elf/elf_input.h"
 #include "symbols/symmap.h"
 #include "base/util.h"
 #include "symbols/vmlinux_reader.h"
@@ -239,8 +238,8 @@ static char nm_letter(const GElf_Sym *sym, const char *sec_letters, size_t shnum
 
 struct velf {
 	const char *path;
-	int fd;
-	Elf *elf;
+	struct elf_input in;
+	Elf *elf;		/* in.elf */
 	char *letters;
 	size_t shnum;
 	Elf_Scn *symtab;
@@ -254,18 +253,10 @@ static int velf_error(const struct velf *v, const char *what)
 
 static int velf_sections(struct velf *v)
 {
+	size_t shstrndx = v->in.shstrndx;
+	bool code = false, btf = false;
 	Elf_Scn *scn = NULL;
-	size_t shstrndx;
-	GElf_Ehdr eh;
 
-	if (!gelf_getehdr(v->elf, &eh))
-		return velf_error(v, "bad ELF header");
-	if (eh.e_type != ET_EXEC && eh.e_type != ET_DYN) {
-		pr_err("%s: not a linked vmlinux (ELF type %u)", v->path, eh.e_type);
-		return -1;
-	}
-	if (elf_getshdrnum(v->elf, &v->shnum) || elf_getshdrstrndx(v->elf, &shstrndx))
-		return velf_error(v, "cannot read the section headers");
 	v->letters = xcalloc(v->shnum + 1, 1);
 	while ((scn = elf_nextscn(v->elf, scn))) {
 		size_t i = elf_ndxscn(scn);
@@ -278,6 +269,18 @@ static int velf_sections(struct velf *v)
 			v->letters[i] = nm_section_letter(&sh, name);
 		if (sh.sh_type == SHT_SYMTAB)
 			v->symtab = scn;
+		code |= sh.sh_type == SHT_PROGBITS && (sh.sh_flags & SHF_EXECINSTR);
+		btf |= !strcmp(name, ".BTF");
+	}
+	/*
+	 * linux-headers ships vmlinux with .BTF and a few hundred symbols only,
+	 * for resolve_btfids: its map would lack almost every function.
+	 */
+	if (!code) {
+		pr_err("%s: %s: no code, so not the kernel's symbols; use the linux-image-"
+		       "<release>-dbg package's vmlinux or System.map, or --kallsyms", v->path,
+		       btf ? "a BTF-only vmlinux (as linux-headers ships)" : "no executable section");
+		return -1;
 	}
 	if (!v->symtab) {
 		pr_err("%s: no .symtab (stripped? use the -dbg package's vmlinux)", v->path);
@@ -323,23 +326,29 @@ static int velf_symbols(struct velf *v, struct cands *c)
 	return 0;
 }
 
+/* Mapped: one large file, whose symbol and string tables are read whole. */
+static const struct elf_input_want vmlinux_want = {
+	.flags = ELF_INPUT_MMAP | ELF_INPUT_SHDRS_IN_FILE,
+	.types = ELF_TYPE_BIT(ET_EXEC) | ELF_TYPE_BIT(ET_DYN),
+	.type_error = "not a linked vmlinux (ELF type %u)",
+};
+
 int vmlinux_read_elf(const char *path, struct symlist *out)
 {
 	struct velf v = { .path = path };
 	struct cands c = { .by_name = true };
+	char *msg;
 	int ret = -1;
 
 	memset(out, 0, sizeof(*out));
-	elf_version(EV_CURRENT);
-	v.fd = open(path, O_RDONLY);
-	if (v.fd < 0) {
-		pr_err("%s: cannot open: %m", path);
+	if (elf_input_open(&v.in, path, &vmlinux_want, &msg)) {
+		pr_err("%s", msg);
+		free(msg);
 		return -1;
 	}
-	v.elf = elf_begin(v.fd, ELF_C_READ_MMAP, NULL);
-	if (!v.elf || elf_kind(v.elf) != ELF_K_ELF)
-		pr_err("%s: not an ELF file", path);
-	else if (!velf_sections(&v) && !velf_symbols(&v, &c))
+	v.elf = v.in.elf;
+	v.shnum = v.in.shnum;
+	if (!velf_sections(&v) && !velf_symbols(&v, &c))
 		ret = finish(&c, path, out);
 	/* The names live in the ELF image: copy them before it goes. */
 	if (!ret) {
@@ -356,8 +365,7 @@ int vmlinux_read_elf(const char *path, struct symlist *out)
 	}
 	free(c.v);
 	free(v.letters);
-	elf_end(v.elf);
-	close(v.fd);
+	elf_input_close(&v.in);
 	return ret;
 }
 

@@ -92,4 +92,17 @@ head -c 300 "$T/vmlinux" > "$T/trunc"
 nok "a truncated vmlinux" klp-symbols -o "$T/x.map" --vmlinux "$T/trunc"
 [ ! -e "$T/x.map" ] && pass "no map from any of them" || fail "no map from any of them"
 
+# linux-headers' vmlinux: .BTF and a few symbols, no code (resolve_btfids needs it).
+head -c 64 /dev/zero > "$T/btf"
+objcopy --add-section .BTF="$T/btf" --set-section-flags .BTF=alloc,readonly \
+	--remove-section .text "$T/vmlinux" "$T/btf-only" 2> /dev/null
+like "$(klp-symbols -o "$T/x.map" --vmlinux "$T/btf-only" 2>&1)" \
+	"$T/btf-only: a BTF-only vmlinux \(as linux-headers ships\): no code" "a BTF-only vmlinux is refused"
+[ ! -e "$T/x.map" ] && pass "... and writes no map" || fail "... and writes no map"
+# Every installed build tree's, when it has one (6.12's does, 6.1's does not).
+for f in /lib/modules/*/build/vmlinux; do
+	[ -f "$f" ] || continue
+	like "$(klp-symbols -o "$T/x.map" --vmlinux "$f" 2>&1)" "BTF-only vmlinux" "$f is refused"
+done
+
 done_testing

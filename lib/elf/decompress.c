@@ -1,0 +1,187 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * xz, zstd and gzip streams decompressed into memory, each with the same
+ * output growth and the same bound.
+ */
+#include <lzma.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+#include <zstd.h>
+
+#include "base/util.h"
+#include "elf/decompress.h"
+
+/* A decompressed module larger than this is a bomb, not a module. */
+#define MAX_IMAGE (1UL << 30)
+
+static const struct {
+	const char *name, *suffix, *magic;
+	size_t len;
+} kinds[] = {
+	[COMPRESSION_XZ] = { "xz", ".xz", "\xfd" "7zXZ", 6 },	/* the magic ends in a NUL */
+	[COMPRESSION_ZSTD] = { "zstd", ".zst", "\x28\xb5\x2f\xfd", 4 },
+	[COMPRESSION_GZIP] = { "gzip", ".gz", "\x1f\x8b", 2 },
+};
+
+enum compression compression_by_magic(const void *data, size_t size)
+{
+	size_t i;
+
+	for (i = 1; i < ARRAY_SIZE(kinds); i++)
+		if (size >= kinds[i].len && !memcmp(data, kinds[i].magic, kinds[i].len))
+			return i;
+	return COMPRESSION_NONE;
+}
+
+enum compression compression_by_name(const char *path)
+{
+	size_t i;
+
+	for (i = 1; i < ARRAY_SIZE(kinds); i++)
+		if (str_ends_with(path, kinds[i].suffix))
+			return i;
+	return COMPRESSION_NONE;
+}
+
+const char *compression_name(enum compression c)
+{
+	return c > COMPRESSION_NONE && c < ARRAY_SIZE(kinds) ? kinds[c].name : "no";
+}
+
+const char *compression_suffix(enum compression c)
+{
+	return c > COMPRESSION_NONE && c < ARRAY_SIZE(kinds) ? kinds[c].suffix : "";
+}
+
+struct output {
+	const char *path;
+	char *data;
+	size_t size, alloc;
+	char **err;
+};
+
+static int fail(struct output *o, const char *what)
+{
+	*o->err = xasprintf("%s: %s", o->path, what);
+	return -1;
+}
+
+static int grow_output(struct output *o)
+{
+	if (o->size < o->alloc)
+		return 0;
+	if (o->alloc >= MAX_IMAGE)
+		return fail(o, "decompressed size over 1 GiB, refusing");
+	o->alloc = o->alloc ? o->alloc * 2 : 1 << 20;
+	o->data = xrealloc(o->data, o->alloc);
+	return 0;
+}
+
+static int unxz(struct output *o, const char *in, size_t in_size)
+{
+	lzma_stream s = LZMA_STREAM_INIT;
+	lzma_ret r;
+
+	if (lzma_stream_decoder(&s, UINT64_MAX, LZMA_CONCATENATED) != LZMA_OK)
+		return fail(o, "cannot start the xz decoder");
+	s.next_in = (const uint8_t *)in;
+	s.avail_in = in_size;
+	do {
+		if (grow_output(o))
+			break;
+		s.next_out = (uint8_t *)o->data + o->size;
+		s.avail_out = o->alloc - o->size;
+		r = lzma_code(&s, LZMA_FINISH);
+		o->size = o->alloc - s.avail_out;
+	} while (r == LZMA_OK || (r == LZMA_BUF_ERROR && !s.avail_out));
+	lzma_end(&s);
+	if (*o->err)
+		return -1;
+	return r == LZMA_STREAM_END ? 0 : fail(o, "corrupt or truncated xz data");
+}
+
+static int unzstd(struct output *o, const char *in, size_t in_size)
+{
+	ZSTD_DStream *ds = ZSTD_createDStream();
+	ZSTD_inBuffer ib = { in, in_size, 0 };
+	size_t r = 1;
+
+	if (!ds)
+		return fail(o, "cannot start the zstd decoder");
+	while (ib.pos < ib.size || r) {
+		ZSTD_outBuffer ob;
+
+		if (grow_output(o))
+			break;
+		ob.dst = o->data;
+		ob.size = o->alloc;
+		ob.pos = o->size;
+		r = ZSTD_decompressStream(ds, &ob, &ib);
+		o->size = ob.pos;
+		if (ZSTD_isError(r) || (ib.pos == ib.size && r && ob.pos < ob.size))
+			break;
+	}
+	ZSTD_freeDStream(ds);
+	if (*o->err)
+		return -1;
+	return !ZSTD_isError(r) && !r ? 0 : fail(o, "corrupt or truncated zstd data");
+}
+
+static int gunzip(struct output *o, const char *in, size_t in_size)
+{
+	z_stream z = { 0 };
+	int r = Z_OK;
+
+	if (in_size > UINT32_MAX || inflateInit2(&z, 16 + MAX_WBITS) != Z_OK)
+		return fail(o, "cannot start the gzip decoder");
+	z.next_in = (Bytef *)in;
+	z.avail_in = in_size;
+	while (r == Z_OK) {
+		if (grow_output(o))
+			break;
+		z.next_out = (Bytef *)o->data + o->size;
+		z.avail_out = o->alloc - o->size > UINT32_MAX ? UINT32_MAX : o->alloc - o->size;
+		r = inflate(&z, Z_NO_FLUSH);
+		o->size = (char *)z.next_out - o->data;
+		if (r == Z_BUF_ERROR && z.avail_out)
+			break;
+		if (r == Z_BUF_ERROR)
+			r = Z_OK;
+	}
+	inflateEnd(&z);
+	if (*o->err)
+		return -1;
+	return r == Z_STREAM_END ? 0 : fail(o, "corrupt or truncated gzip data");
+}
+
+int decompress(const char *path, enum compression c, const char *in, size_t size,
+	       char **out, size_t *out_size, char **err)
+{
+	struct output o = { .path = path, .err = err };
+	int ret;
+
+	*err = NULL;
+	switch (c) {
+	case COMPRESSION_XZ:
+		ret = unxz(&o, in, size);
+		break;
+	case COMPRESSION_ZSTD:
+		ret = unzstd(&o, in, size);
+		break;
+	case COMPRESSION_GZIP:
+		ret = gunzip(&o, in, size);
+		break;
+	default:
+		ret = fail(&o, "not compressed data");
+		break;
+	}
+	if (ret) {
+		free(o.data);
+		o.data = NULL;
+		o.size = 0;
+	}
+	*out = o.data;
+	*out_size = o.size;
+	return ret;
+}

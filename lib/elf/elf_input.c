@@ -1,0 +1,137 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * One way to open an ELF file for reading: what every reader checks before
+ * it looks at a section, with the same checks and the same messages.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <libelf.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "base/util.h"
+#include "elf/elf_input.h"
+
+static int fail(struct elf_input *in, char **err, char *msg)
+{
+	*err = msg;
+	elf_input_close(in);
+	return -1;
+}
+
+#define fail_msg(in, err, fmt, ...) \
+	fail(in, err, xasprintf("%s: " fmt, (in)->path, ##__VA_ARGS__))
+#define fail_libelf(in, err, what) \
+	fail_msg(in, err, "%s: %s", what, elf_errmsg(-1))
+
+static int check_elf(struct elf_input *in, const struct elf_input_want *want, char **err)
+{
+	const GElf_Ehdr *eh = &in->ehdr;
+
+	if (!gelf_getehdr(in->elf, &in->ehdr))
+		return fail_libelf(in, err, "cannot read the ELF header");
+	if (want->types && (eh->e_type >= 32 || !(want->types & ELF_TYPE_BIT(eh->e_type)))) {
+		char *what = xasprintf(want->type_error, (unsigned int)eh->e_type);
+
+		fail_msg(in, err, "%s", what);
+		free(what);
+		return -1;
+	}
+	if ((want->flags & ELF_INPUT_SHDRS_IN_FILE) &&
+	    (eh->e_shoff > in->size ||
+	     (uint64_t)eh->e_shnum * eh->e_shentsize > in->size - eh->e_shoff))
+		return fail_msg(in, err, "truncated: the section headers are past the end");
+	if (elf_getshdrnum(in->elf, &in->shnum) || elf_getshdrstrndx(in->elf, &in->shstrndx))
+		return fail_libelf(in, err, "cannot read the section headers");
+	return 0;
+}
+
+/* The whole file, decompressed into in->image; the descriptor is no longer needed. */
+static int open_compressed(struct elf_input *in, const struct elf_input_want *want,
+			   enum compression c, bool by_name, char **err)
+{
+	size_t size = in->st.st_size, image_size;
+	char *data, *msg;
+	int ret;
+
+	if (!size)
+		return fail_msg(in, err, "empty file");
+	data = mmap(NULL, size, PROT_READ, MAP_PRIVATE, in->fd, 0);
+	if (data == MAP_FAILED)
+		return fail_msg(in, err, "mmap: %s", strerror(errno));
+	if (by_name && compression_by_magic(data, size) != c) {
+		munmap(data, size);
+		return fail_msg(in, err, "not %s data despite the %s name", compression_name(c),
+				compression_suffix(c));
+	}
+	ret = decompress(in->path, c, data, size, &in->image, &image_size, &msg);
+	munmap(data, size);
+	if (ret)
+		return fail(in, err, msg);
+	close(in->fd);
+	in->fd = -1;
+	in->compression = c;
+	in->size = image_size;
+	in->elf = elf_memory(in->image, image_size);
+	if (!in->elf)
+		return fail_libelf(in, err, "cannot read");
+	if (elf_kind(in->elf) != ELF_K_ELF)
+		return fail_msg(in, err, "not an ELF file");
+	return check_elf(in, want, err);
+}
+
+int elf_input_open(struct elf_input *in, const char *path, const struct elf_input_want *want,
+		   char **err)
+{
+	enum compression c;
+
+	memset(in, 0, sizeof(*in));
+	in->path = path;
+	*err = NULL;
+	in->fd = open(path, O_RDONLY);
+	if (in->fd < 0 || fstat(in->fd, &in->st))
+		return fail_msg(in, err, "cannot open: %s", strerror(errno));
+	/* libelf and libdwfl read whatever they are given: a directory, a pipe. */
+	if (!S_ISREG(in->st.st_mode))
+		return fail_msg(in, err, "not a regular file");
+	elf_version(EV_CURRENT);
+	if ((want->flags & ELF_INPUT_DECOMPRESS) && (c = compression_by_name(path)))
+		return open_compressed(in, want, c, true, err);
+	in->size = in->st.st_size;
+	in->elf = elf_begin(in->fd, want->flags & ELF_INPUT_MMAP ? ELF_C_READ_MMAP : ELF_C_READ,
+			    NULL);
+	if (!in->elf)
+		return fail_libelf(in, err, "cannot read");
+	if (elf_kind(in->elf) != ELF_K_ELF) {
+		unsigned char magic[8];
+		ssize_t n = pread(in->fd, magic, sizeof(magic), 0);
+
+		/* Distributions ship compressed modules: say so rather than "not ELF". */
+		c = n > 0 ? compression_by_magic(magic, n) : COMPRESSION_NONE;
+		if (c && (want->flags & ELF_INPUT_DECOMPRESS)) {
+			elf_end(in->elf);
+			in->elf = NULL;
+			return open_compressed(in, want, c, false, err);
+		}
+		if (c)
+			return fail_msg(in, err, "%s-compressed: decompress it first",
+					compression_name(c));
+		return fail_msg(in, err, "not an ELF file");
+	}
+	return check_elf(in, want, err);
+}
+
+void elf_input_close(struct elf_input *in)
+{
+	if (!in->path)
+		return;
+	if (in->elf)
+		elf_end(in->elf);
+	if (in->fd >= 0)
+		close(in->fd);
+	free(in->image);
+	memset(in, 0, sizeof(*in));
+	in->fd = -1;
+}
