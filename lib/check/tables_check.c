@@ -79,6 +79,20 @@ static unsigned int distance(const char *a, const char *b, unsigned int max)
 }
 
 /* Up to three functions of obj whose names are a typo away from name. */
+/*
+ * CONFIG_CALL_PADDING (x86 since 6.2) puts __pfx_<fn> on the NOPs before each
+ * function, and CFI's __cfi_<fn> marks its hash: kallsyms lists both as
+ * functions, but neither is one, and ftrace has no location in them.
+ */
+static const char *padding_of(const char *name)
+{
+	if (str_starts_with(name, "__pfx_"))
+		return name + strlen("__pfx_");
+	if (str_starts_with(name, "__cfi_"))
+		return name + strlen("__cfi_");
+	return NULL;
+}
+
 static void suggest_names(struct finding *f, const struct map_object *obj, const char *name)
 {
 	const char *seen[3];
@@ -89,7 +103,8 @@ static void suggest_names(struct finding *f, const struct map_object *obj, const
 		for (i = 0; i < obj->nr_syms && n < ARRAY_SIZE(seen); i++) {
 			const struct map_symbol *s = obj->syms[i];
 
-			if (!map_symbol_maybe_func(s) || distance(name, s->name, d) != d)
+			if (!map_symbol_maybe_func(s) || padding_of(s->name) ||
+			    distance(name, s->name, d) != d)
 				continue;
 			for (k = 0; k < n; k++)
 				if (!strcmp(seen[k], s->name))
@@ -203,8 +218,16 @@ static void check_func_in_map(struct checker *c, const struct map_object *mobj,
 	const char *name = fn->old_name;
 	struct map_symbol *first = symmap_lookup(c->map, name), *s, *chosen = NULL;
 	unsigned int count = symmap_count_in(first, mobj);
+	const char *fn_name = padding_of(name);
 	struct finding *f;
 
+	if (fn_name && *fn_name) {
+		cerror(c, "old-name-padding", objname, name,
+		       "%s: %s is the padding before %s, not a function: ftrace has no location "
+		       "there and enabling the patch would fail; set .old_name = \"%s\"",
+		       objname, name, fn_name, fn_name);
+		return;
+	}
 	if (!count) {
 		struct strbuf where = { 0 };
 		bool init = false;

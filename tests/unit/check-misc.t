@@ -225,6 +225,34 @@ for i in $(seq 1 60); do
 done
 is "$crashes" "" "60 corrupted modules: no crash nor sanitizer report"
 
+# CONFIG_CALL_PADDING's __pfx_ and CFI's __cfi_ symbols (x86 since 6.2) look
+# like functions in kallsyms; they are never targets nor suggestions.
+cat > pfx.map <<'MAP'
+klp-symbol-map 1
+object vmlinux
+ffffffff810000f0 t __pfx_traced_fn
+ffffffff81000100 t traced_fn
+ffffffff810001e0 t __cfi_notrace_fn
+ffffffff81000200 t notrace_fn
+MAP
+cat > pfx.c <<'SRC'
+#include "klp.h"
+static struct klp_func funcs[] = { { .old_name = "__pfx_traced_fn", .new_func = new_fn },
+				   { .old_name = "__cfi_notrace_fn", .new_func = new_fn },
+				   { .old_name = "pfx_traced_fn", .new_func = new_fn }, { } };
+static struct klp_object objs[] = { { .funcs = funcs }, { } };
+static struct klp_patch patch = { .mod = &__this_module, .objs = objs };
+int lp_init(void) { return klp_enable_patch(&patch); }
+SRC
+gcc -O2 -c pfx.c -o pfx.o
+out=$(klp-check --map pfx.map pfx.o)
+is "$?" 1 "__pfx_/__cfi_ old_name: exit 1"
+like "$out" "__pfx_traced_fn is the padding before traced_fn, not a function.*set .old_name = \"traced_fn\" \[old-name-padding\]" \
+	"__pfx_traced_fn: says which function was meant"
+like "$out" "__cfi_notrace_fn is the padding before notrace_fn" "__cfi_notrace_fn: the same"
+like "$out" "no function pfx_traced_fn in vmlinux" "a typo near a __pfx_ name is missing..."
+unlike "$out" "did you mean __pfx_" "... and no __pfx_ name is suggested for it"
+
 if [ -x "$KLP_BIN/klp-check" ] && ! nm "$KLP_BIN/klp-check" 2>/dev/null | grep -q __asan_init &&
    command -v valgrind > /dev/null; then
 	vg() { valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect \
