@@ -80,13 +80,13 @@ static void print_uses(const struct converter *c, const struct symbol *sym)
 			if (total++ >= 5)
 				continue;
 			s = site(sec->info, sec->relocs[j].offset);
-			fprintf(stderr, "    used at %s\n", s);
+			pr_note("used at %s", s);
 			free(s);
 			shown++;
 		}
 	}
 	if (total > shown)
-		fprintf(stderr, "    ... and %u more uses\n", total - shown);
+		pr_note("... and %u more uses", total - shown);
 }
 
 static void add_target(struct converter *c, struct symbol *sym, const char *name,
