@@ -10,26 +10,19 @@
 #include "base/report.h"
 #include "base/util.h"
 
-struct finding *report_add(struct check_report *rep, enum finding_level level,
-			   const char *code, const char *object, const char *function,
-			   const char *fmt, ...)
+struct finding *report_vadd(struct check_report *rep, enum finding_level level,
+			    const char *code, const char *object, const char *function,
+			    const char *fmt, va_list ap)
 {
+	static const enum msg_level shown_as[] = {
+		[FINDING_NOTE] = MSG_INFO,
+		[FINDING_WARNING] = MSG_WARNING,
+		[FINDING_ERROR] = MSG_ERROR,
+	};
 	struct finding *f;
-	va_list ap;
-	char *msg;
-
-	va_start(ap, fmt);
-	msg = xvasprintf(fmt, ap);
-	va_end(ap);
 
 	if (!rep) {
-		if (level == FINDING_ERROR)
-			pr_err("%s", msg);
-		else if (level == FINDING_WARNING)
-			pr_warn("%s", msg);
-		else
-			pr_info("%s", msg);
-		free(msg);
+		msg_emit(shown_as[level], NULL, NULL, fmt, ap);
 		return NULL;
 	}
 	grow_array(&rep->items, &rep->alloc, rep->nr + 1, sizeof(*rep->items));
@@ -39,13 +32,26 @@ struct finding *report_add(struct check_report *rep, enum finding_level level,
 	f->code = code;
 	f->object = object ? xstrdup(object) : NULL;
 	f->function = function ? xstrdup(function) : NULL;
-	f->message = msg;
+	f->message = xvasprintf(fmt, ap);
 	if (level == FINDING_ERROR)
 		rep->errors++;
 	else if (level == FINDING_WARNING)
 		rep->warnings++;
 	else
 		rep->notes++;
+	return f;
+}
+
+struct finding *report_add(struct check_report *rep, enum finding_level level,
+			   const char *code, const char *object, const char *function,
+			   const char *fmt, ...)
+{
+	struct finding *f;
+	va_list ap;
+
+	va_start(ap, fmt);
+	f = report_vadd(rep, level, code, object, function, fmt, ap);
+	va_end(ap);
 	return f;
 }
 

@@ -8,6 +8,7 @@
  * through pr_err()/pr_warn() as it is found.
  */
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -41,6 +42,9 @@ struct check_report {
 struct finding *report_add(struct check_report *rep, enum finding_level level,
 			   const char *code, const char *object, const char *function,
 			   const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+struct finding *report_vadd(struct check_report *rep, enum finding_level level,
+			    const char *code, const char *object, const char *function,
+			    const char *fmt, va_list ap) __attribute__((format(printf, 6, 0)));
 /* A note line under a finding; with a NULL finding, pr_note() (immediate mode). */
 void finding_note(struct finding *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

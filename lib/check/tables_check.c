@@ -34,14 +34,11 @@ static struct finding *cerror(struct checker *c, const char *code, const char *o
 {
 	struct finding *f;
 	va_list ap;
-	char *msg;
 
 	va_start(ap, fmt);
-	msg = xvasprintf(fmt, ap);
+	f = report_vadd(c->rep, FINDING_ERROR, code, obj, func, fmt, ap);
 	va_end(ap);
 	c->errors++;
-	f = report_add(c->rep, FINDING_ERROR, code, obj, func, "%s", msg);
-	free(msg);
 	return f;
 }
 

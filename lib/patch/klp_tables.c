@@ -22,14 +22,11 @@
 void tables_error(struct reader *r, const char *fmt, ...)
 {
 	va_list ap;
-	char *msg;
 
-	va_start(ap, fmt);
-	msg = xvasprintf(fmt, ap);
-	va_end(ap);
 	/* The file is named by whoever prints the finding. */
-	report_add(r->rep, FINDING_ERROR, "table-malformed", NULL, NULL, "%s", msg);
-	free(msg);
+	va_start(ap, fmt);
+	report_vadd(r->rep, FINDING_ERROR, "table-malformed", NULL, NULL, fmt, ap);
+	va_end(ap);
 	r->errors++;
 }
 
