@@ -506,5 +506,6 @@ if [ "${0##*/}" != demo.sh ]; then
 		skip_all "no Debian kernel with a build tree (apt-get install linux-image-amd64 linux-headers-amd64)${KLP_E2E_RELEASE:+: $KLP_E2E_RELEASE not usable}"
 	# Each description names the kernel: the matrix runs every file once
 	# per release.
+	# shellcheck disable=SC2034 # read by pass/fail in tests/lib.sh
 	TAP_PREFIX="$(e2e_release): "
 fi
