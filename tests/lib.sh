@@ -16,15 +16,19 @@ trap 'rm -rf "$T"' EXIT
 _tap_n=0
 _tap_failed=0
 
+# TAP_PREFIX goes before every description: the e2e harness sets it to
+# "<release>: " so a line of a matrix run says which kernel it is about.
+TAP_PREFIX=${TAP_PREFIX:-}
+
 pass() {
 	_tap_n=$((_tap_n + 1))
-	echo "ok $_tap_n - $1"
+	echo "ok $_tap_n - $TAP_PREFIX$1"
 }
 
 fail() {
 	_tap_n=$((_tap_n + 1))
 	_tap_failed=$((_tap_failed + 1))
-	echo "not ok $_tap_n - $1"
+	echo "not ok $_tap_n - $TAP_PREFIX$1"
 	shift
 	local line
 	for line in "$@"; do
@@ -128,6 +132,26 @@ kernel_release() {
 	rel=$(printf '%s' "$rel" | sort -V | tail -n 1)
 	[ -n "$rel" ] || return 1
 	echo "$rel"
+}
+
+# kernel_releases [--image]: every installed kernel the tests can use, one a
+# line, oldest first: a /lib/modules/<rel>/build tree (and, with --image, a
+# /boot/vmlinuz-<rel>). The e2e matrix (tests/e2e/matrix) and the unit tests
+# that build against each kernel's headers iterate over it, so installing a
+# kernel adds it to every run without an edit. KLP_E2E_RELEASE forces one.
+kernel_releases() {
+	local v need_image=${1:-}
+	if [ -n "${KLP_E2E_RELEASE:-}" ]; then
+		echo "$KLP_E2E_RELEASE"
+		return 0
+	fi
+	for v in /lib/modules/*/build; do
+		[ -d "$v" ] || continue
+		v=${v#/lib/modules/}
+		v=${v%/build}
+		[ -z "$need_image" ] || [ -f "/boot/vmlinuz-$v" ] || continue
+		echo "$v"
+	done | sort -V | grep .
 }
 
 # cc_obj OUT.o C-SOURCE [CFLAGS...]: compile a fixture from a string.

@@ -6,8 +6,22 @@
 source "$(dirname "$0")/../lib.sh"
 source "$(dirname "$0")/lib-e2e.sh"
 
-map=$(e2e_map) || { fail "symbol map of the Debian kernel ($(e2e_release))"; done_testing; }
-pass "symbol map of $(e2e_release): $map"
+map=$(e2e_map) || { fail "symbol map of the Debian kernel"; done_testing; }
+pass "symbol map: $map"
+
+# What the sample assumes of the kernel, checked in the map of this one: the
+# function it replaces and the variable it reads are there once each (no
+# annotation needed), the variable is not exported (so it is klp-convert's
+# job) and seq_printf is (so it stays with the module loader).
+e2e_unique "$map" cmdline_proc_show && pass "cmdline_proc_show is unique in vmlinux" ||
+	fail "cmdline_proc_show is unique in vmlinux"
+if e2e_unique "$map" saved_command_line && ! e2e_exported "$map" saved_command_line; then
+	pass "saved_command_line is unique and not exported"
+else
+	fail "saved_command_line is unique and not exported" "$(grep ' saved_command_line\( \|$\)' "$map")"
+fi
+e2e_exported "$map" seq_printf && pass "seq_printf is exported (map flag x)" ||
+	fail "seq_printf is exported (map flag x)"
 
 src=$(e2e_sample livepatch-cmdline)
 ko=$src/livepatch-cmdline.ko
@@ -27,7 +41,7 @@ like "$relocs" 'R_X86_64_PC32 +0+ \.klp\.sym\.vmlinux\.saved_command_line,0 - 4'
 	"saved_command_line became .klp.sym.vmlinux.saved_command_line,0"
 like "$(echo "$relocs" | awk '/^Relocation section .\.rela\.text/{f=1;next} /^Relocation/{f=0} f')" \
 	' seq_printf - 4$' "exported seq_printf stays an ordinary relocation in .rela.text"
-unlike "$relocs" 'klp\.sym\.vmlinux\.(seq_printf|klp_enable_patch|_printk)' \
+unlike "$relocs" 'klp\.sym\.vmlinux\.(seq_printf|klp_enable_patch|_?printk)' \
 	"no exported symbol was converted"
 
 cat > "$T/guest.sh" <<'SH'

@@ -6,7 +6,7 @@ source "$(dirname "$0")/../lib.sh"
 source "$(dirname "$0")/lib-e2e.sh"
 
 kb=$TOP/scripts/klp-build
-map=$(e2e_map) || { fail "symbol map of the Debian kernel ($(e2e_release))"; done_testing; }
+map=$(e2e_map) || { fail "symbol map of the Debian kernel"; done_testing; }
 kdir=$(e2e_kdir)
 
 src=$(e2e_sample livepatch-cmdline)

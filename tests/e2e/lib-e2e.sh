@@ -4,7 +4,9 @@
 # busybox initramfs holding our modules and a shell script, and hands back what
 # the script printed. Source it after tests/lib.sh.
 #
-#   e2e_release                 kernel release of the installed linux-image-amd64
+#   e2e_release                 the kernel under test: KLP_E2E_RELEASE (set by
+#                               tests/e2e/matrix for each installed kernel),
+#                               else linux-image-amd64's (kernel_release)
 #   e2e_kdir                    its Kbuild tree (/lib/modules/<rel>/build)
 #   e2e_kallsyms                path of a cached /proc/kallsyms dump of that kernel
 #   e2e_map                     path of the symbol map built from that dump
@@ -28,6 +30,15 @@
 #   e2e_make LOG DIR            plain Kbuild build of DIR
 #   e2e_target_ko               build klp_tgt, set TARGET_KO (TAP assertion)
 #   e2e_map_modules OUT KO...   map of the Debian kernel plus these modules
+#   e2e_pick_homonym MAP        "NAME COUNT": a vmlinux function with namesakes
+#   e2e_pick_clone MAP          "NAME COUNT CLONE CLONE_COUNT": a function with
+#                               one kind of gcc clone, NAME.constprop.N
+#   e2e_exported MAP NAME       true if vmlinux exports NAME (map flag x)
+#   e2e_unique MAP NAME         true if vmlinux has NAME exactly once
+#
+# Every TAP description starts with "<release>: " (TAP_PREFIX), and every
+# fact a test relies on about the kernel (a name, a count, an address) is
+# read from that kernel's map or kallsyms, never written in the test.
 #
 # Environment: KLP_E2E_CACHE (default /var/tmp/klp-e2e), KLP_E2E_RELEASE (force a
 # release), KLP_E2E_TIMEOUT (seconds per boot, default 180), KLP_E2E_QEMU.
@@ -47,11 +58,20 @@ E2E_RC=
 E2E_NAME=
 E2E_SECONDS=
 
+# Looked up once per test file (dpkg-query is slow beside the many callers).
+_e2e_rel=
 e2e_release() {
-	if ! kernel_release --image; then
+	[ -n "$_e2e_rel" ] || _e2e_rel=$(kernel_release --image) || {
+		_e2e_rel=
 		echo "e2e: no Debian kernel: install linux-image-amd64 linux-headers-amd64" >&2
 		return 1
+	}
+	# A forced release must be one the harness can boot and build against.
+	if [ ! -f "/boot/vmlinuz-$_e2e_rel" ] || [ ! -d "/lib/modules/$_e2e_rel/build" ]; then
+		echo "e2e: kernel $_e2e_rel lacks /boot/vmlinuz-$_e2e_rel or /lib/modules/$_e2e_rel/build" >&2
+		return 1
 	fi
+	echo "$_e2e_rel"
 }
 
 e2e_kdir() {
@@ -137,6 +157,19 @@ EOF
 # and a modules.dep restricted to them, so "modprobe NAME" works in the
 # guest. The tests themselves need none: the 8250 UART, proc, sysfs, devtmpfs
 # and the livepatch core are built into Debian's kernel.
+#
+# Compressed modules (6.12 installs .ko.xz) are decompressed here: busybox's
+# modprobe hands the kernel the file as it is first, and the kernel logs
+# "Invalid ELF header magic: != ELF" before busybox retries uncompressed.
+_e2e_unpack_module() {	# SRC DST-WITHOUT-COMPRESSION-SUFFIX
+	case $1 in
+	*.ko.xz) xz -dc "$1" > "$2" ;;
+	*.ko.zst) zstd -q -dc "$1" > "$2" ;;
+	*.ko.gz) gzip -dc "$1" > "$2" ;;
+	*) cp "$1" "$2" ;;
+	esac
+}
+
 _e2e_debian_modules() {
 	local root=$1 rel mdir name path todo=() seen=" " dep
 	[ -n "${E2E_DEBIAN_MODULES:-}" ] || return 0
@@ -153,7 +186,7 @@ _e2e_debian_modules() {
 		case $seen in *" $path "*) continue ;; esac
 		seen="$seen$path "
 		mkdir -p "$root$mdir/$(dirname "$path")" || return 1
-		cp "$mdir/$path" "$root$mdir/$path" || return 1
+		_e2e_unpack_module "$mdir/$path" "$root$mdir/${path%.ko*}.ko" || return 1
 		# modules.dep lists the dependencies space-separated on one line
 		# shellcheck disable=SC2013
 		for dep in $(sed -n "s|^$path: *||p" "$mdir/modules.dep"); do
@@ -162,7 +195,7 @@ _e2e_debian_modules() {
 	done
 	for path in $seen; do
 		grep "^$path:" "$mdir/modules.dep"
-	done > "$root$mdir/modules.dep"
+	done | sed -E 's/\.ko\.(xz|zst|gz)( |:|$)/.ko\2/g' > "$root$mdir/modules.dep"
 }
 
 # e2e_initramfs OUT SCRIPT [KO...]
@@ -255,7 +288,7 @@ e2e_run() {
 # A failed boot's log outlives $T, so it can be read after prove is done.
 _e2e_keep_log() {
 	local keep
-	keep="$E2E_CACHE/logs"
+	keep="$E2E_CACHE/$(e2e_release)/logs"
 	mkdir -p "$keep" 2>/dev/null || return 0
 	keep="$keep/$(basename "$0" .t)-$E2E_NAME.log"
 	{
@@ -378,9 +411,9 @@ e2e_target_ko() {
 	src=$(e2e_sample livepatch-module/target)
 	TARGET_KO=$src/klp_tgt.ko
 	if e2e_make "$T/target.log" "$src" && [ -f "$TARGET_KO" ]; then
-		pass "$(e2e_release): target module klp_tgt builds"
+		pass "target module klp_tgt builds"
 	else
-		fail "$(e2e_release): target module klp_tgt builds" "$(cat "$T/target.log")"
+		fail "target module klp_tgt builds" "$(cat "$T/target.log")"
 		done_testing
 	fi
 }
@@ -404,11 +437,80 @@ e2e_map() {
 	echo "$dir/kernel.map"
 }
 
+# e2e_pick_homonym MAP: "NAME COUNT" of the vmlinux function with the most
+# namesakes in the kernel under test (ties: the first name in C order), so a
+# test of sympos never names a function of one release. Every one of the
+# COUNT symbols is a local function in .text (between _stext and _etext: not
+# init code, not data, which would count towards sympos too), and NAME is a C
+# identifier that is not ftrace/CFI padding (__pfx_*, __cfi_*).
+e2e_pick_homonym() {
+	awk '
+	/^object / { o = $2; next }
+	o != "vmlinux" { next }
+	$3 == "_stext" { lo = $1 }
+	$3 == "_etext" { hi = $1 }
+	{ n[NR] = $3; a[NR] = $1; t[NR] = $2 }
+	END {
+		for (i in n) {
+			all[n[i]]++
+			if (t[i] == "t" && a[i] >= lo && a[i] < hi)
+				txt[n[i]]++
+		}
+		for (s in txt)
+			if (txt[s] > 1 && txt[s] == all[s] &&
+			    s ~ /^[A-Za-z_][A-Za-z0-9_]*$/ && s !~ /^__(pfx|cfi)_/)
+				print txt[s], s
+	}' "$1" | LC_ALL=C sort -k1,1nr -k2,2 | awk 'NR == 1 { print $2, $1 }' | grep .
+}
+
+# e2e_pick_clone MAP: "NAME COUNT CLONE CLONE_COUNT": a vmlinux function
+# (COUNT symbols of that name) whose only compiler-made relative is CLONE,
+# NAME.constprop.N (CLONE_COUNT symbols): what klp-check must warn about.
+# The one with the most clone copies, then the first name in C order.
+e2e_pick_clone() {
+	awk '
+	/^object / { o = $2; next }
+	o != "vmlinux" || ($2 != "t" && $2 != "T") || $3 ~ /^__(pfx|cfi)_/ { next }
+	$3 ~ /\./ {
+		b = $3
+		sub(/\..*/, "", b)
+		if (!((b, $3) in seen)) { seen[b, $3]; kinds[b]++; clone[b] = $3 }
+		ncl[$3]++
+		next
+	}
+	$3 ~ /^[A-Za-z_][A-Za-z0-9_]*$/ { base[$3]++ }
+	END {
+		for (b in kinds)
+			if (kinds[b] == 1 && (b in base) && clone[b] ~ /\.constprop\.[0-9]+$/)
+				print b, base[b], clone[b], ncl[clone[b]]
+	}' "$1" | LC_ALL=C sort -k4,4nr -k1,1 | head -n 1 | grep .
+}
+
+# e2e_exported MAP NAME: vmlinux exports NAME (the map's x flag).
+e2e_exported() {
+	awk -v n="$2" '/^object /{ o = $2; next } o == "vmlinux" && $3 == n && $4 ~ /x/ { f = 1 } END { exit !f }' "$1"
+}
+
+# e2e_unique MAP NAME: vmlinux has exactly one symbol NAME (so the map alone
+# resolves it, sympos 0).
+e2e_unique() {
+	[ "$(awk -v n="$2" '/^object /{ o = $2; next } o == "vmlinux" && $3 == n' "$1" | wc -l)" -eq 1 ]
+}
+
 # A host without qemu or a Debian kernel cannot run these tests at all: skip
 # the file with the reason (CI installs both: scripts/install-deps).
 if [ "${0##*/}" != demo.sh ]; then
 	command -v "$E2E_QEMU" > /dev/null ||
 		skip_all "$E2E_QEMU not installed (apt-get install qemu-system-x86)"
-	e2e_release > /dev/null 2>&1 ||
-		skip_all "no Debian kernel with a build tree (apt-get install linux-image-amd64 linux-headers-amd64)"
+	if [ -n "${KLP_E2E_RELEASE:-}" ]; then
+		e2e_release > /dev/null 2>&1 ||
+			skip_all "KLP_E2E_RELEASE=$KLP_E2E_RELEASE: no /boot/vmlinuz-$KLP_E2E_RELEASE or /lib/modules/$KLP_E2E_RELEASE/build"
+	else
+		e2e_release > /dev/null 2>&1 ||
+			skip_all "no Debian kernel with a build tree (apt-get install linux-image-amd64 linux-headers-amd64)"
+	fi
+	# Each description names the kernel: the matrix runs every file once
+	# per release.
+	# shellcheck disable=SC2034 # read by pass/fail in tests/lib.sh
+	TAP_PREFIX="$(e2e_release): "
 fi
