@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+#ifndef KLP_SYMMAP_PRIV_H
+#define KLP_SYMMAP_PRIV_H
+
+/*
+ * The inside of a symbol map, shared by the container (symmap.c) and the
+ * file formats (map_file.c) only: the parsers add names by length, straight
+ * from the mapped file, and count what they read.
+ */
+
+#include "symbols/symmap.h"
+
+struct symmap {
+	struct map_object **objs;
+	size_t nr_objs, alloc_objs;
+	size_t nr_syms;
+
+	struct name_entry *names;	/* names[0] unused: 0 means empty slot */
+	size_t nr_names, alloc_names;
+	uint32_t *table;		/* open addressing, indices into names */
+	size_t table_size;		/* power of two */
+
+	uint32_t *obj_table;		/* objects by name: index + 1, 0 empty */
+	size_t obj_table_size;		/* power of two */
+
+	struct arena_chunk *arena;
+	const struct strset *filter;	/* keep only these names, when set */
+	size_t nr_read;
+};
+
+/* symmap_add() for a name that is not NUL-terminated. */
+struct map_symbol *symmap_add_len(struct symmap *map, struct map_object *obj,
+				  const char *name, size_t len, char type, uint64_t addr,
+				  unsigned int flags);
+
+#endif
