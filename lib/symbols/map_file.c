@@ -406,6 +406,7 @@ static int parse_ours(struct symmap *map, struct line_reader *lr)
 		pthread_join(thread, NULL);
 	else if (split)
 		parse_chunk(&b);
+	symmap_reserve(map, a.nr_syms + b.nr_syms);
 	ret = load_chunk(map, &a, 0);
 	if (!ret && split)
 		ret = load_chunk(map, &b, a.lr.lineno);

@@ -12,12 +12,14 @@
 #include "symbols/symmap_priv.h"
 #include "base/util.h"
 
-/* All symbols of one name, across objects. */
+/*
+ * All symbols of one name, across objects. It lives in the arena, its name
+ * with it: the name table points at it, and the symbols share the name.
+ */
 struct name_entry {
-	uint64_t hash;
 	struct map_symbol *head, *tail;
-	const struct map_object *pos_obj;	/* the object pos_count counts in */
-	unsigned int pos_count;
+	unsigned int pos_count;		/* non-init namesakes in tail's object */
+	char name[];
 };
 
 /* Memory that lives as long as the map: strings and symbols. */
@@ -62,10 +64,8 @@ struct symmap *symmap_new(void)
 {
 	struct symmap *map = xcalloc(1, sizeof(*map));
 
-	map->table_size = 1 << 16;
-	map->table = xcalloc(map->table_size, sizeof(*map->table));
-	map->nr_names = 1;
-	grow_array(&map->names, &map->alloc_names, 1, sizeof(*map->names));
+	/* Even a small kernel has 30,000 names: skip the first few doublings. */
+	hashtab_reserve(&map->names, 1 << 15);
 	return map;
 }
 
@@ -83,72 +83,54 @@ void symmap_free(struct symmap *map)
 		free(c);
 	}
 	free(map->objs);
-	free(map->obj_table);
-	free(map->names);
-	free(map->table);
+	hashtab_free(&map->objs_by_name);
+	hashtab_free(&map->names);
 	free(map);
 }
 
-static void rehash(struct symmap *map)
+/*
+ * Most names in a kernel are unique: about four symbols in five bring a new
+ * one. Reserving for those up front spares the table its doublings, each of
+ * which touches a fresh table twice the size of the last.
+ */
+void symmap_reserve(struct symmap *map, size_t nr_syms)
 {
-	size_t size = map->table_size * 2, i, mask = size - 1;
-	uint32_t *table = xcalloc(size, sizeof(*table));
-
-	for (i = 1; i < map->nr_names; i++) {
-		size_t slot = map->names[i].hash & mask;
-
-		while (table[slot])
-			slot = (slot + 1) & mask;
-		table[slot] = i;
-	}
-	free(map->table);
-	map->table = table;
-	map->table_size = size;
+	hashtab_reserve(&map->names, map->names.nr + nr_syms / 5 * 4);
 }
 
-/* The slot holding name, or the empty slot where it would go. */
-static size_t find_slot(const struct symmap *map, const char *name, size_t len, uint64_t hash)
+static struct name_entry *find_name(const struct symmap *map, const char *name, size_t len,
+				    uint64_t hash)
 {
-	size_t mask = map->table_size - 1, slot = hash & mask;
-	uint32_t idx;
+	struct name_entry *e;
+	struct hash_iter it;
 
-	while ((idx = map->table[slot])) {
-		const struct name_entry *e = &map->names[idx];
-
-		if (e->hash == hash && !strncmp(e->head->name, name, len) &&
-		    !e->head->name[len])
-			break;
-		slot = (slot + 1) & mask;
-	}
-	return slot;
+	hashtab_for_each(&map->names, hash, it, e)
+		if (!strncmp(e->name, name, len) && !e->name[len])
+			return e;
+	return NULL;
 }
 
 static struct name_entry *name_entry(struct symmap *map, const char *name, size_t len)
 {
 	uint64_t hash = hash_mem(name, len);
-	size_t slot = find_slot(map, name, len, hash);
-	struct name_entry *e;
+	struct name_entry *e = find_name(map, name, len, hash);
 
-	if (map->table[slot])
-		return &map->names[map->table[slot]];
-
-	if ((map->nr_names + 1) * 2 > map->table_size) {
-		rehash(map);
-		slot = find_slot(map, name, len, hash);
-	}
-	grow_array(&map->names, &map->alloc_names, map->nr_names + 1, sizeof(*map->names));
-	e = &map->names[map->nr_names];
-	memset(e, 0, sizeof(*e));
-	e->hash = hash;
-	map->table[slot] = map->nr_names++;
+	if (e)
+		return e;
+	e = arena_alloc(map, offsetof(struct name_entry, name) + len + 1);
+	e->head = e->tail = NULL;
+	e->pos_count = 0;
+	memcpy(e->name, name, len);
+	e->name[len] = '\0';
+	hashtab_add(&map->names, hash, e);
 	return e;
 }
 
 struct map_symbol *symmap_lookup(const struct symmap *map, const char *name)
 {
-	size_t slot = find_slot(map, name, strlen(name), hash_str(name));
+	struct name_entry *e = find_name(map, name, strlen(name), hash_str(name));
 
-	return map->table[slot] ? map->names[map->table[slot]].head : NULL;
+	return e ? e->head : NULL;
 }
 
 unsigned int symmap_count_in(const struct map_symbol *first, const struct map_object *obj)
@@ -172,39 +154,16 @@ bool symmap_valid_objname(const char *name)
 	return len && len <= MAP_OBJNAME_MAX && !strpbrk(name, ".-,/");
 }
 
-/* Objects by name: maps of 4,000 modules would make a linear search quadratic. */
-static uint32_t *obj_slot(const struct symmap *map, const char *name)
-{
-	size_t mask = map->obj_table_size - 1, slot = hash_str(name) & mask;
-	uint32_t idx;
-
-	while ((idx = map->obj_table[slot]) && strcmp(map->objs[idx - 1]->name, name))
-		slot = (slot + 1) & mask;
-	return &map->obj_table[slot];
-}
-
-static void obj_table_insert(struct symmap *map, struct map_object *obj)
-{
-	size_t i;
-
-	if ((map->nr_objs + 1) * 2 > map->obj_table_size) {
-		free(map->obj_table);
-		map->obj_table_size = map->obj_table_size ? map->obj_table_size * 2 : 64;
-		map->obj_table = xcalloc(map->obj_table_size, sizeof(*map->obj_table));
-		for (i = 0; i < map->nr_objs; i++)
-			*obj_slot(map, map->objs[i]->name) = i + 1;
-	}
-	*obj_slot(map, obj->name) = obj->index + 1;
-}
-
+/* By name: maps of 4,000 modules would make a linear search quadratic. */
 struct map_object *symmap_find_object(const struct symmap *map, const char *name)
 {
-	uint32_t idx;
+	struct map_object *obj;
+	struct hash_iter it;
 
-	if (!map->obj_table)
-		return NULL;
-	idx = *obj_slot(map, name);
-	return idx ? map->objs[idx - 1] : NULL;
+	hashtab_for_each(&map->objs_by_name, hash_str(name), it, obj)
+		if (!strcmp(obj->name, name))
+			return obj;
+	return NULL;
 }
 
 struct map_object *symmap_add_object(struct symmap *map, const char *name)
@@ -217,7 +176,7 @@ struct map_object *symmap_add_object(struct symmap *map, const char *name)
 	memset(obj, 0, sizeof(*obj));
 	obj->name = arena_strndup(map, name, strlen(name));
 	obj->index = map->nr_objs;
-	obj_table_insert(map, obj);
+	hashtab_add(&map->objs_by_name, hash_str(obj->name), obj);
 	grow_array(&map->objs, &map->alloc_objs, map->nr_objs + 1, sizeof(*map->objs));
 	map->objs[map->nr_objs++] = obj;
 	return obj;
@@ -230,20 +189,18 @@ struct map_symbol *symmap_add_len(struct symmap *map, struct map_object *obj,
 	struct name_entry *e = name_entry(map, name, len);
 	struct map_symbol *sym = arena_alloc(map, sizeof(*sym));
 
-	sym->name = e->head ? e->head->name : arena_strndup(map, name, len);
+	sym->name = e->name;
 	sym->obj = obj;
 	sym->addr = addr;
 	sym->next = NULL;
 	sym->flags = flags;
 	sym->type = type;
 	sym->pos = 0;
-	if (!(flags & MAP_INIT)) {
-		if (e->pos_obj != obj) {
-			e->pos_obj = obj;
-			e->pos_count = 0;
-		}
+	/* An object's symbols come together: a new tail object restarts the count. */
+	if (e->tail && e->tail->obj != obj)
+		e->pos_count = 0;
+	if (!(flags & MAP_INIT))
 		sym->pos = ++e->pos_count;
-	}
 	if (e->tail)
 		e->tail->next = sym;
 	else

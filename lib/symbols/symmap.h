@@ -63,6 +63,8 @@ bool symmap_valid_objname(const char *name);
 struct map_object *symmap_find_object(const struct symmap *map, const char *name);
 /* A new object; NULL if the name is taken or invalid (the caller reports). */
 struct map_object *symmap_add_object(struct symmap *map, const char *name);
+/* Room for about nr_syms more symbols; optional: it only saves time. */
+void symmap_reserve(struct symmap *map, size_t nr_syms);
 struct map_symbol *symmap_add(struct symmap *map, struct map_object *obj, const char *name,
 			      char type, uint64_t addr, unsigned int flags);
 

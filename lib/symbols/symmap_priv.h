@@ -8,6 +8,7 @@
  * from the mapped file, and count what they read.
  */
 
+#include "base/hashtab.h"
 #include "symbols/symmap.h"
 
 struct symmap {
@@ -15,13 +16,8 @@ struct symmap {
 	size_t nr_objs, alloc_objs;
 	size_t nr_syms;
 
-	struct name_entry *names;	/* names[0] unused: 0 means empty slot */
-	size_t nr_names, alloc_names;
-	uint32_t *table;		/* open addressing, indices into names */
-	size_t table_size;		/* power of two */
-
-	uint32_t *obj_table;		/* objects by name: index + 1, 0 empty */
-	size_t obj_table_size;		/* power of two */
+	struct hashtab names;		/* struct name_entry, in the arena */
+	struct hashtab objs_by_name;	/* struct map_object */
 
 	struct arena_chunk *arena;
 	const struct strset *filter;	/* keep only these names, when set */
