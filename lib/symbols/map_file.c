@@ -3,7 +3,6 @@
  * The two map file formats: ours, parsed in chunks on several threads when
  * it is large, and upstream's; and the writer of ours.
  */
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +11,7 @@
 #include "symbols/symmap.h"
 #include "symbols/symmap_priv.h"
 #include "base/util.h"
+#include "base/workers.h"
 
 static bool wanted(struct symmap *map, const char *name, size_t len)
 {
@@ -320,9 +320,8 @@ static int parse_slow_line(struct chunk *c)
 	return 0;
 }
 
-static void *parse_chunk(void *arg)
+static void parse_chunk(struct chunk *c)
 {
-	struct chunk *c = arg;
 	struct line_reader *lr = &c->lr;
 
 	while (lr->p < lr->end) {
@@ -343,7 +342,6 @@ static void *parse_chunk(void *arg)
 		if (parse_slow_line(c))
 			break;
 	}
-	return NULL;
 }
 
 /* Add a parsed chunk to the map; its line numbers start after line_offset. */
@@ -374,46 +372,72 @@ static int load_chunk(struct symmap *map, struct chunk *c, unsigned long line_of
 	return 0;
 }
 
-/* Where a second thread may start: an object line near the middle. */
-static const char *split_point(const char *start, const char *end)
+/*
+ * Two threads, as two cores are what the tools usually share; a part under
+ * 4 MB costs more in a thread than it saves.
+ */
+#define PARSE_THREADS 2
+#define CHUNK_MIN (1 << 22)
+
+/* Cut the body into parts that start at object lines, about evenly spaced. */
+static size_t split_chunks(struct chunk *c, const struct line_reader *lr,
+			   const struct strset *filter)
 {
 	static const char marker[] = "\nobject ";
-	const char *mid = start + (end - start) / 2, *p;
+	size_t size = lr->end - lr->p, n = size / CHUNK_MIN, nr = 1, i;
 
-	if (end - start < (1 << 22))	/* small maps: a thread costs more than it saves */
-		return NULL;
-	p = memmem(mid, end - mid, marker, sizeof(marker) - 1);
-	return p ? p + 1 : NULL;
+	if (n > PARSE_THREADS)
+		n = PARSE_THREADS;
+	c[0].lr = *lr;
+	for (i = 1; i < n; i++) {
+		const char *from = lr->p + size / n * i, *p;
+
+		if (from < c[nr - 1].lr.p)
+			continue;
+		p = memmem(from, lr->end - from, marker, sizeof(marker) - 1);
+		if (!p)
+			break;
+		c[nr - 1].lr.end = p + 1;
+		c[nr].lr.path = lr->path;
+		c[nr].lr.p = p + 1;
+		c[nr].lr.end = lr->end;
+		nr++;
+	}
+	for (i = 0; i < nr; i++)
+		c[i].filter = filter;
+	return nr;
+}
+
+static void parse_job(void *ctx, size_t i)
+{
+	struct chunk *c = ctx;
+
+	parse_chunk(&c[i]);
 }
 
 static int parse_ours(struct symmap *map, struct line_reader *lr)
 {
-	struct chunk a = { .filter = map->filter, .lr = *lr };
-	struct chunk b = { .filter = map->filter, .lr = { .path = lr->path } };
-	const char *split = split_point(lr->p, lr->end);
-	pthread_t thread;
-	bool threaded = false;
-	int ret;
+	struct chunk c[PARSE_THREADS] = { 0 };
+	size_t nr = split_chunks(c, lr, map->filter), nr_syms = 0, i;
+	struct workers *w = workers_start(nr, nr > 1 ? PARSE_THREADS : 0, 0, parse_job, c);
+	unsigned long lines = 0;
+	int ret = 0;
 
-	if (split) {
-		a.lr.end = split;
-		b.lr.p = split;
-		b.lr.end = lr->end;
-		threaded = !pthread_create(&thread, NULL, parse_chunk, &b);
+	for (i = 0; i < nr; i++) {
+		workers_wait(w, i);
+		nr_syms += c[i].nr_syms;
 	}
-	parse_chunk(&a);
-	if (threaded)
-		pthread_join(thread, NULL);
-	else if (split)
-		parse_chunk(&b);
-	symmap_reserve(map, a.nr_syms + b.nr_syms);
-	ret = load_chunk(map, &a, 0);
-	if (!ret && split)
-		ret = load_chunk(map, &b, a.lr.lineno);
-	free(a.objs);
-	free(a.syms);
-	free(b.objs);
-	free(b.syms);
+	workers_finish(w);
+	symmap_reserve(map, nr_syms);
+	/* In file order, so that sympos and the first error are those of one pass. */
+	for (i = 0; i < nr && !ret; i++) {
+		ret = load_chunk(map, &c[i], lines);
+		lines += c[i].lr.lineno;
+	}
+	for (i = 0; i < nr; i++) {
+		free(c[i].objs);
+		free(c[i].syms);
+	}
 	return ret;
 }
 
