@@ -242,6 +242,22 @@ unsigned int symmap_print_candidates(FILE *f, const struct map_symbol *first, co
 	return n;
 }
 
+struct map_counts symmap_count_object(const struct map_object *obj)
+{
+	struct map_counts c = { .syms = obj->nr_syms };
+	size_t j;
+
+	for (j = 0; j < obj->nr_syms; j++) {
+		const struct map_symbol *s = obj->syms[j];
+
+		c.init += !!(s->flags & MAP_INIT);
+		c.exported += !!(s->flags & MAP_EXPORTED);
+		/* A name's second occurrence makes it a duplicate needing sympos. */
+		c.dups += s->pos == 2;
+	}
+	return c;
+}
+
 size_t symmap_nr_objects(const struct symmap *map)
 {
 	return map->nr_objs;

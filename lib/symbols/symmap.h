@@ -73,6 +73,13 @@ struct map_symbol *symmap_lookup(const struct symmap *map, const char *name);
 /* How many sympos-counted symbols called name the object has. */
 unsigned int symmap_count_in(const struct map_symbol *first, const struct map_object *obj);
 
+struct map_counts {
+	size_t syms, init, exported;
+	size_t dups;		/* names the object has more than once */
+};
+
+struct map_counts symmap_count_object(const struct map_object *obj);
+
 size_t symmap_nr_objects(const struct symmap *map);
 struct map_object *symmap_object(const struct symmap *map, size_t i);
 size_t symmap_nr_symbols(const struct symmap *map);
