@@ -359,6 +359,7 @@ static int load_chunk(struct symmap *map, struct chunk *c, unsigned long line_of
 		lr.lineno = po->lineno + line_offset;
 		if (start_object(map, &lr, po->name, po->len, &obj))
 			return -1;
+		symmap_reserve_object(obj, end - po->first_sym);
 		for (j = po->first_sym; j < end; j++) {
 			const struct pending_sym *ps = &c->syms[j];
 

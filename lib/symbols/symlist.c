@@ -87,6 +87,7 @@ int symlist_to_map(struct symmap *map, const struct symlist *l)
 		pr_err("%s: invalid object name '%s'", l->path, l->name);
 		return -1;
 	}
+	symmap_reserve_object(obj, l->nr);
 	for (i = 0; i < l->nr; i++)
 		symmap_add(map, obj, l->syms[i].name, l->syms[i].type, l->syms[i].addr,
 			   l->syms[i].flags);

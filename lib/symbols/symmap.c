@@ -13,12 +13,15 @@
 #include "base/util.h"
 
 /*
- * All symbols of one name, across objects. It lives in the arena, its name
- * with it: the name table points at it, and the symbols share the name.
+ * All symbols of one name, across objects. It lives in the arena with the
+ * name's first symbol and the name itself, which the namesakes share: four
+ * names in five have one symbol, and those then cost one allocation, and a
+ * lookup touches a single place.
  */
 struct name_entry {
-	struct map_symbol *head, *tail;
+	struct map_symbol *tail;
 	unsigned int pos_count;		/* non-init namesakes in tail's object */
+	struct map_symbol head;
 	char name[];
 };
 
@@ -98,6 +101,18 @@ void symmap_reserve(struct symmap *map, size_t nr_syms)
 	hashtab_reserve(&map->names, map->names.nr + nr_syms / 5 * 4);
 }
 
+/*
+ * Doubling would leave a module of 132 symbols room for 256: a kernel's
+ * worth of modules wastes megabytes that way.
+ */
+void symmap_reserve_object(struct map_object *obj, size_t nr)
+{
+	if (obj->nr_syms + nr <= obj->alloc_syms)
+		return;
+	obj->alloc_syms = obj->nr_syms + nr;
+	obj->syms = xrealloc(obj->syms, obj->alloc_syms * sizeof(*obj->syms));
+}
+
 static struct name_entry *find_name(const struct symmap *map, const char *name, size_t len,
 				    uint64_t hash)
 {
@@ -110,27 +125,28 @@ static struct name_entry *find_name(const struct symmap *map, const char *name, 
 	return NULL;
 }
 
-static struct name_entry *name_entry(struct symmap *map, const char *name, size_t len)
+/* The entry of name, or NULL and a new entry in *e to fill with the first symbol. */
+static struct name_entry *name_entry(struct symmap *map, const char *name, size_t len,
+				     struct name_entry **e)
 {
 	uint64_t hash = hash_mem(name, len);
-	struct name_entry *e = find_name(map, name, len, hash);
+	struct name_entry *old = find_name(map, name, len, hash);
 
-	if (e)
-		return e;
-	e = arena_alloc(map, offsetof(struct name_entry, name) + len + 1);
-	e->head = e->tail = NULL;
-	e->pos_count = 0;
-	memcpy(e->name, name, len);
-	e->name[len] = '\0';
-	hashtab_add(&map->names, hash, e);
-	return e;
+	if (old)
+		return old;
+	*e = arena_alloc(map, offsetof(struct name_entry, name) + len + 1);
+	(*e)->pos_count = 0;
+	memcpy((*e)->name, name, len);
+	(*e)->name[len] = '\0';
+	hashtab_add(&map->names, hash, *e);
+	return NULL;
 }
 
 struct map_symbol *symmap_lookup(const struct symmap *map, const char *name)
 {
 	struct name_entry *e = find_name(map, name, strlen(name), hash_str(name));
 
-	return e ? e->head : NULL;
+	return e ? &e->head : NULL;
 }
 
 unsigned int symmap_count_in(const struct map_symbol *first, const struct map_object *obj)
@@ -183,29 +199,30 @@ struct map_object *symmap_add_object(struct symmap *map, const char *name)
 }
 
 struct map_symbol *symmap_add_len(struct symmap *map, struct map_object *obj,
-				     const char *name, size_t len, char type,
-				     uint64_t addr, unsigned int flags)
+				  const char *name, size_t len, char type, uint64_t addr,
+				  unsigned int flags)
 {
-	struct name_entry *e = name_entry(map, name, len);
-	struct map_symbol *sym = arena_alloc(map, sizeof(*sym));
+	struct name_entry *new, *e = name_entry(map, name, len, &new);
+	struct map_symbol *sym;
 
+	if (e) {
+		sym = arena_alloc(map, sizeof(*sym));
+		/* An object's symbols come together: a new tail object restarts the count. */
+		if (e->tail->obj != obj)
+			e->pos_count = 0;
+		e->tail->next = sym;
+	} else {
+		e = new;
+		sym = &e->head;
+	}
+	e->tail = sym;
 	sym->name = e->name;
 	sym->obj = obj;
 	sym->addr = addr;
 	sym->next = NULL;
 	sym->flags = flags;
 	sym->type = type;
-	sym->pos = 0;
-	/* An object's symbols come together: a new tail object restarts the count. */
-	if (e->tail && e->tail->obj != obj)
-		e->pos_count = 0;
-	if (!(flags & MAP_INIT))
-		sym->pos = ++e->pos_count;
-	if (e->tail)
-		e->tail->next = sym;
-	else
-		e->head = sym;
-	e->tail = sym;
+	sym->pos = flags & MAP_INIT ? 0 : ++e->pos_count;
 
 	grow_array(&obj->syms, &obj->alloc_syms, obj->nr_syms + 1, sizeof(*obj->syms));
 	obj->syms[obj->nr_syms++] = sym;

@@ -65,6 +65,8 @@ struct map_object *symmap_find_object(const struct symmap *map, const char *name
 struct map_object *symmap_add_object(struct symmap *map, const char *name);
 /* Room for about nr_syms more symbols; optional: it only saves time. */
 void symmap_reserve(struct symmap *map, size_t nr_syms);
+/* Room for exactly nr more symbols in obj; optional: it only saves memory. */
+void symmap_reserve_object(struct map_object *obj, size_t nr);
 struct map_symbol *symmap_add(struct symmap *map, struct map_object *obj, const char *name,
 			      char type, uint64_t addr, unsigned int flags);
 
