@@ -344,14 +344,31 @@ static void parse_chunk(struct chunk *c)
 	}
 }
 
+/* How many names ahead of the one being added load_chunk() hashes. */
+#define AHEAD 8
+
+static uint64_t hash_ahead(const struct symmap *map, const struct chunk *c, size_t j)
+{
+	uint64_t hash = 0;
+
+	if (j < c->nr_syms) {
+		hash = hash_mem(c->syms[j].name, c->syms[j].len);
+		symmap_prefetch(map, hash);
+	}
+	return hash;
+}
+
 /* Add a parsed chunk to the map; its line numbers start after line_offset. */
 static int load_chunk(struct symmap *map, struct chunk *c, unsigned long line_offset)
 {
 	struct line_reader lr = { .path = c->lr.path };
 	struct map_object *obj;
+	uint64_t ahead[AHEAD];
 	size_t i, j;
 
 	map->nr_read += c->nr_read;
+	for (j = 0; j < AHEAD; j++)
+		ahead[j] = hash_ahead(map, c, j);
 	for (i = 0; i < c->nr_objs; i++) {
 		const struct pending_obj *po = &c->objs[i];
 		size_t end = i + 1 < c->nr_objs ? c->objs[i + 1].first_sym : c->nr_syms;
@@ -362,8 +379,11 @@ static int load_chunk(struct symmap *map, struct chunk *c, unsigned long line_of
 		symmap_reserve_object(obj, end - po->first_sym);
 		for (j = po->first_sym; j < end; j++) {
 			const struct pending_sym *ps = &c->syms[j];
+			uint64_t hash = ahead[j % AHEAD];
 
-			symmap_add_len(map, obj, ps->name, ps->len, ps->type, ps->addr, ps->flags);
+			ahead[j % AHEAD] = hash_ahead(map, c, j + AHEAD);
+			symmap_add_hashed(map, obj, ps->name, ps->len, hash, ps->type, ps->addr,
+					  ps->flags);
 		}
 	}
 	if (c->err) {

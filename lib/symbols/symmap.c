@@ -127,9 +127,8 @@ static struct name_entry *find_name(const struct symmap *map, const char *name, 
 
 /* The entry of name, or NULL and a new entry in *e to fill with the first symbol. */
 static struct name_entry *name_entry(struct symmap *map, const char *name, size_t len,
-				     struct name_entry **e)
+				     uint64_t hash, struct name_entry **e)
 {
-	uint64_t hash = hash_mem(name, len);
 	struct name_entry *old = find_name(map, name, len, hash);
 
 	if (old)
@@ -198,11 +197,11 @@ struct map_object *symmap_add_object(struct symmap *map, const char *name)
 	return obj;
 }
 
-struct map_symbol *symmap_add_len(struct symmap *map, struct map_object *obj,
-				  const char *name, size_t len, char type, uint64_t addr,
-				  unsigned int flags)
+struct map_symbol *symmap_add_hashed(struct symmap *map, struct map_object *obj,
+				     const char *name, size_t len, uint64_t hash, char type,
+				     uint64_t addr, unsigned int flags)
 {
-	struct name_entry *new, *e = name_entry(map, name, len, &new);
+	struct name_entry *new, *e = name_entry(map, name, len, hash, &new);
 	struct map_symbol *sym;
 
 	if (e) {
@@ -228,6 +227,13 @@ struct map_symbol *symmap_add_len(struct symmap *map, struct map_object *obj,
 	obj->syms[obj->nr_syms++] = sym;
 	map->nr_syms++;
 	return sym;
+}
+
+struct map_symbol *symmap_add_len(struct symmap *map, struct map_object *obj,
+				  const char *name, size_t len, char type, uint64_t addr,
+				  unsigned int flags)
+{
+	return symmap_add_hashed(map, obj, name, len, hash_mem(name, len), type, addr, flags);
 }
 
 /*
