@@ -65,11 +65,8 @@ static const char *arena_strndup(struct symmap *map, const char *s, size_t len)
 
 struct symmap *symmap_new(void)
 {
-	struct symmap *map = xcalloc(1, sizeof(*map));
-
-	/* Even a small kernel has 30,000 names: skip the first few doublings. */
-	hashtab_reserve(&map->names, 1 << 15);
-	return map;
+	/* No table up front: the loaders reserve for what they are about to add. */
+	return xcalloc(1, sizeof(struct symmap));
 }
 
 void symmap_free(struct symmap *map)
