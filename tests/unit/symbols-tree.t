@@ -22,15 +22,17 @@ for i in $(seq 0 $((N - 1))); do
 done
 
 ok "a tree of $N modules maps" klp-symbols -o "$T/t.map" --modules "$T/tree"
-want=$( (cd "$T/tree" && find . -name '*.ko' | sort | sed 's|.*/||; s|\.ko$||; s|^|object |'))
+want=$( (cd "$T/tree" && find . -name '*.ko' | LC_ALL=C sort |
+	sed 's|.*/||; s|\.ko$||; s|^|object |'))
 is "$(grep '^object ' "$T/t.map")" "$want" "objects in sorted path order"
-per=$(awk '/^object/ { if (o) print o, n; o = $2; n = 0; next } NR > 1 { n++ } END { print o, n }' "$T/t.map" |
-	awk '{print $2}' | sort -u)
+per=$(awk '/^object/ { if (o) print n; o = $2; n = 0; next } NR > 1 { n++ } END { print n }' \
+	"$T/t.map" | sort -u)
 is "$per" "$(sed -n '/^object mod_000$/,/^object /p' "$T/t.map" | grep -vc '^object')" \
 	"every module has all its symbols"
-is "$(klp-symbols --map "$T/t.map" --find shared_fn | grep -c KLP_SYMPOS)" "$N" \
-	"one shared_fn per module, each sympos 1"
-is "$(klp-symbols --map "$T/t.map" --stats | head -1 | cut -d, -f1)" "objects: $N" "--stats counts them"
+is "$(klp-symbols --map "$T/t.map" --find shared_fn | grep -c 'KLP_SYMPOS(shared_fn, 1)')" \
+	"$N" "one shared_fn per module, each sympos 1"
+is "$(klp-symbols --map "$T/t.map" --stats | head -1 | cut -d, -f1)" "objects: $N" \
+	"--stats counts them"
 
 # The tree twice: the second copy of each file is 150 jobs after the first.
 out=$(klp-symbols -v -o "$T/t2.map" --modules "$T/tree" --modules "$T/tree" 2>&1)
