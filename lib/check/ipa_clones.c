@@ -3,6 +3,7 @@
  * Inlined copies and clones of functions, as gcc's -fdump-ipa-clones reports
  * them.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,40 +26,27 @@ struct ipa_node {
 struct ipa_graph {
 	struct ipa_node *nodes;
 	size_t nr, alloc;
-	size_t *table;		/* open addressing: index + 1, 0 empty */
-	size_t table_size;
+	/* Node indices + 1 by name: the nodes move as the array grows, indices do not. */
+	struct hashtab by_name;
 };
-
-static size_t node_slot(const struct ipa_graph *g, const char *name)
-{
-	size_t mask = g->table_size - 1, slot = hash_str(name) & mask;
-
-	while (g->table[slot] && strcmp(g->nodes[g->table[slot] - 1].name, name))
-		slot = (slot + 1) & mask;
-	return slot;
-}
 
 static size_t node(struct ipa_graph *g, const char *name)
 {
-	size_t slot, i;
+	uint64_t hash = hash_str(name);
+	struct hash_iter it;
+	void *item;
 
-	if ((g->nr + 1) * 2 > g->table_size) {
-		size_t old = g->table_size;
+	hashtab_for_each(&g->by_name, hash, it, item) {
+		size_t i = (uintptr_t)item - 1;
 
-		g->table_size = old ? old * 2 : 256;
-		free(g->table);
-		g->table = xcalloc(g->table_size, sizeof(*g->table));
-		for (i = 0; i < g->nr; i++)
-			g->table[node_slot(g, g->nodes[i].name)] = i + 1;
+		if (!strcmp(g->nodes[i].name, name))
+			return i;
 	}
-	slot = node_slot(g, name);
-	if (g->table[slot])
-		return g->table[slot] - 1;
 	grow_array(&g->nodes, &g->alloc, g->nr + 1, sizeof(*g->nodes));
 	memset(&g->nodes[g->nr], 0, sizeof(g->nodes[g->nr]));
 	g->nodes[g->nr].name = xstrdup(name);
-	g->table[slot] = ++g->nr;
-	return g->nr - 1;
+	hashtab_add(&g->by_name, hash, (void *)(uintptr_t)(g->nr + 1));
+	return g->nr++;
 }
 
 static void add_index(size_t **v, size_t *nr, size_t *alloc, size_t idx)
@@ -97,7 +85,7 @@ static void graph_release(struct ipa_graph *g)
 		free(g->nodes[i].clones);
 	}
 	free(g->nodes);
-	free(g->table);
+	hashtab_free(&g->by_name);
 }
 
 /* Split a line at ';' in place; returns the number of fields. */

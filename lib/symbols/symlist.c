@@ -6,6 +6,7 @@
 
 #include "symbols/symlist.h"
 #include "symbols/symmap.h"
+#include "symbols/symmap_priv.h"
 #include "base/util.h"
 
 void symlist_add(struct symlist *l, const char *name, uint64_t addr, char type,
@@ -66,8 +67,23 @@ static bool usable_name(const char *name)
 	return p != (const unsigned char *)name && p - (const unsigned char *)name < 512;
 }
 
+/* As the map parser does: hash a few names ahead so that table misses overlap. */
+#define LIST_AHEAD 8
+
+static uint64_t hash_ahead(const struct symmap *map, const struct symlist *l, size_t i)
+{
+	uint64_t hash = 0;
+
+	if (i < l->nr) {
+		hash = hash_str(l->syms[i].name);
+		symmap_prefetch(map, hash);
+	}
+	return hash;
+}
+
 int symlist_to_map(struct symmap *map, const struct symlist *l)
 {
+	uint64_t ahead[LIST_AHEAD];
 	struct map_object *obj;
 	size_t i;
 
@@ -87,9 +103,17 @@ int symlist_to_map(struct symmap *map, const struct symlist *l)
 		pr_err("%s: invalid object name '%s'", l->path, l->name);
 		return -1;
 	}
-	for (i = 0; i < l->nr; i++)
-		symmap_add(map, obj, l->syms[i].name, l->syms[i].type, l->syms[i].addr,
-			   l->syms[i].flags);
+	symmap_reserve_object(obj, l->nr);
+	for (i = 0; i < LIST_AHEAD; i++)
+		ahead[i] = hash_ahead(map, l, i);
+	for (i = 0; i < l->nr; i++) {
+		const struct lsym *ls = &l->syms[i];
+		uint64_t hash = ahead[i % LIST_AHEAD];
+
+		ahead[i % LIST_AHEAD] = hash_ahead(map, l, i + LIST_AHEAD);
+		symmap_add_hashed(map, obj, ls->name, strlen(ls->name), hash, ls->type, ls->addr,
+				  ls->flags);
+	}
 	return 0;
 }
 

@@ -4,21 +4,25 @@
  * each symbol's sympos computed as it is added, so that resolution never
  * scans.
  */
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "symbols/symmap.h"
+#include "symbols/symmap_priv.h"
 #include "base/util.h"
 
-/* All symbols of one name, across objects. */
+/*
+ * All symbols of one name, across objects. It lives in the arena with the
+ * name's first symbol and the name itself, which the namesakes share: four
+ * names in five have one symbol, and those then cost one allocation, and a
+ * lookup touches a single place.
+ */
 struct name_entry {
-	uint64_t hash;
-	struct map_symbol *head, *tail;
-	const struct map_object *pos_obj;	/* the object pos_count counts in */
-	unsigned int pos_count;
+	struct map_symbol *tail;
+	unsigned int pos_count;		/* non-init namesakes in tail's object */
+	struct map_symbol head;
+	char name[];
 };
 
 /* Memory that lives as long as the map: strings and symbols. */
@@ -26,24 +30,6 @@ struct arena_chunk {
 	struct arena_chunk *next;
 	size_t used, size;
 	char data[];
-};
-
-struct symmap {
-	struct map_object **objs;
-	size_t nr_objs, alloc_objs;
-	size_t nr_syms;
-
-	struct name_entry *names;	/* names[0] unused: 0 means empty slot */
-	size_t nr_names, alloc_names;
-	uint32_t *table;		/* open addressing, indices into names */
-	size_t table_size;		/* power of two */
-
-	uint32_t *obj_table;		/* objects by name: index + 1, 0 empty */
-	size_t obj_table_size;		/* power of two */
-
-	struct arena_chunk *arena;
-	const struct strset *filter;	/* keep only these names, when set */
-	size_t nr_read;
 };
 
 #define ARENA_CHUNK (1 << 20)
@@ -79,13 +65,8 @@ static const char *arena_strndup(struct symmap *map, const char *s, size_t len)
 
 struct symmap *symmap_new(void)
 {
-	struct symmap *map = xcalloc(1, sizeof(*map));
-
-	map->table_size = 1 << 16;
-	map->table = xcalloc(map->table_size, sizeof(*map->table));
-	map->nr_names = 1;
-	grow_array(&map->names, &map->alloc_names, 1, sizeof(*map->names));
-	return map;
+	/* No table up front: the loaders reserve for what they are about to add. */
+	return xcalloc(1, sizeof(struct symmap));
 }
 
 void symmap_free(struct symmap *map)
@@ -102,72 +83,66 @@ void symmap_free(struct symmap *map)
 		free(c);
 	}
 	free(map->objs);
-	free(map->obj_table);
-	free(map->names);
-	free(map->table);
+	hashtab_free(&map->objs_by_name);
+	hashtab_free(&map->names);
 	free(map);
 }
 
-static void rehash(struct symmap *map)
+/*
+ * Most names in a kernel are unique: about four symbols in five bring a new
+ * one. Reserving for those up front spares the table its doublings, each of
+ * which touches a fresh table twice the size of the last.
+ */
+void symmap_reserve(struct symmap *map, size_t nr_syms)
 {
-	size_t size = map->table_size * 2, i, mask = size - 1;
-	uint32_t *table = xcalloc(size, sizeof(*table));
-
-	for (i = 1; i < map->nr_names; i++) {
-		size_t slot = map->names[i].hash & mask;
-
-		while (table[slot])
-			slot = (slot + 1) & mask;
-		table[slot] = i;
-	}
-	free(map->table);
-	map->table = table;
-	map->table_size = size;
+	hashtab_reserve(&map->names, map->names.nr + nr_syms / 5 * 4);
 }
 
-/* The slot holding name, or the empty slot where it would go. */
-static size_t find_slot(const struct symmap *map, const char *name, size_t len, uint64_t hash)
+/*
+ * Doubling would leave a module of 132 symbols room for 256: a kernel's
+ * worth of modules wastes megabytes that way.
+ */
+void symmap_reserve_object(struct map_object *obj, size_t nr)
 {
-	size_t mask = map->table_size - 1, slot = hash & mask;
-	uint32_t idx;
-
-	while ((idx = map->table[slot])) {
-		const struct name_entry *e = &map->names[idx];
-
-		if (e->hash == hash && !strncmp(e->head->name, name, len) &&
-		    !e->head->name[len])
-			break;
-		slot = (slot + 1) & mask;
-	}
-	return slot;
+	if (obj->nr_syms + nr <= obj->alloc_syms)
+		return;
+	obj->alloc_syms = obj->nr_syms + nr;
+	obj->syms = xrealloc(obj->syms, obj->alloc_syms * sizeof(*obj->syms));
 }
 
-static struct name_entry *name_entry(struct symmap *map, const char *name, size_t len)
+static struct name_entry *find_name(const struct symmap *map, const char *name, size_t len,
+				    uint64_t hash)
 {
-	uint64_t hash = hash_mem(name, len);
-	size_t slot = find_slot(map, name, len, hash);
 	struct name_entry *e;
+	struct hash_iter it;
 
-	if (map->table[slot])
-		return &map->names[map->table[slot]];
+	hashtab_for_each(&map->names, hash, it, e)
+		if (!strncmp(e->name, name, len) && !e->name[len])
+			return e;
+	return NULL;
+}
 
-	if ((map->nr_names + 1) * 2 > map->table_size) {
-		rehash(map);
-		slot = find_slot(map, name, len, hash);
-	}
-	grow_array(&map->names, &map->alloc_names, map->nr_names + 1, sizeof(*map->names));
-	e = &map->names[map->nr_names];
-	memset(e, 0, sizeof(*e));
-	e->hash = hash;
-	map->table[slot] = map->nr_names++;
-	return e;
+/* The entry of name, or NULL and a new entry in *e to fill with the first symbol. */
+static struct name_entry *name_entry(struct symmap *map, const char *name, size_t len,
+				     uint64_t hash, struct name_entry **e)
+{
+	struct name_entry *old = find_name(map, name, len, hash);
+
+	if (old)
+		return old;
+	*e = arena_alloc(map, offsetof(struct name_entry, name) + len + 1);
+	(*e)->pos_count = 0;
+	memcpy((*e)->name, name, len);
+	(*e)->name[len] = '\0';
+	hashtab_add(&map->names, hash, *e);
+	return NULL;
 }
 
 struct map_symbol *symmap_lookup(const struct symmap *map, const char *name)
 {
-	size_t slot = find_slot(map, name, strlen(name), hash_str(name));
+	struct name_entry *e = find_name(map, name, strlen(name), hash_str(name));
 
-	return map->table[slot] ? map->names[map->table[slot]].head : NULL;
+	return e ? &e->head : NULL;
 }
 
 unsigned int symmap_count_in(const struct map_symbol *first, const struct map_object *obj)
@@ -191,39 +166,16 @@ bool symmap_valid_objname(const char *name)
 	return len && len <= MAP_OBJNAME_MAX && !strpbrk(name, ".-,/");
 }
 
-/* Objects by name: maps of 4,000 modules would make a linear search quadratic. */
-static uint32_t *obj_slot(const struct symmap *map, const char *name)
-{
-	size_t mask = map->obj_table_size - 1, slot = hash_str(name) & mask;
-	uint32_t idx;
-
-	while ((idx = map->obj_table[slot]) && strcmp(map->objs[idx - 1]->name, name))
-		slot = (slot + 1) & mask;
-	return &map->obj_table[slot];
-}
-
-static void obj_table_insert(struct symmap *map, struct map_object *obj)
-{
-	size_t i;
-
-	if ((map->nr_objs + 1) * 2 > map->obj_table_size) {
-		free(map->obj_table);
-		map->obj_table_size = map->obj_table_size ? map->obj_table_size * 2 : 64;
-		map->obj_table = xcalloc(map->obj_table_size, sizeof(*map->obj_table));
-		for (i = 0; i < map->nr_objs; i++)
-			*obj_slot(map, map->objs[i]->name) = i + 1;
-	}
-	*obj_slot(map, obj->name) = obj->index + 1;
-}
-
+/* By name: maps of 4,000 modules would make a linear search quadratic. */
 struct map_object *symmap_find_object(const struct symmap *map, const char *name)
 {
-	uint32_t idx;
+	struct map_object *obj;
+	struct hash_iter it;
 
-	if (!map->obj_table)
-		return NULL;
-	idx = *obj_slot(map, name);
-	return idx ? map->objs[idx - 1] : NULL;
+	hashtab_for_each(&map->objs_by_name, hash_str(name), it, obj)
+		if (!strcmp(obj->name, name))
+			return obj;
+	return NULL;
 }
 
 struct map_object *symmap_add_object(struct symmap *map, const char *name)
@@ -236,43 +188,49 @@ struct map_object *symmap_add_object(struct symmap *map, const char *name)
 	memset(obj, 0, sizeof(*obj));
 	obj->name = arena_strndup(map, name, strlen(name));
 	obj->index = map->nr_objs;
-	obj_table_insert(map, obj);
+	hashtab_add(&map->objs_by_name, hash_str(obj->name), obj);
 	grow_array(&map->objs, &map->alloc_objs, map->nr_objs + 1, sizeof(*map->objs));
 	map->objs[map->nr_objs++] = obj;
 	return obj;
 }
 
-static struct map_symbol *add_symbol(struct symmap *map, struct map_object *obj,
-				     const char *name, size_t len, char type,
+struct map_symbol *symmap_add_hashed(struct symmap *map, struct map_object *obj,
+				     const char *name, size_t len, uint64_t hash, char type,
 				     uint64_t addr, unsigned int flags)
 {
-	struct name_entry *e = name_entry(map, name, len);
-	struct map_symbol *sym = arena_alloc(map, sizeof(*sym));
+	struct name_entry *new, *e = name_entry(map, name, len, hash, &new);
+	struct map_symbol *sym;
 
-	sym->name = e->head ? e->head->name : arena_strndup(map, name, len);
+	if (e) {
+		sym = arena_alloc(map, sizeof(*sym));
+		/* An object's symbols come together: a new tail object restarts the count. */
+		if (e->tail->obj != obj)
+			e->pos_count = 0;
+		e->tail->next = sym;
+	} else {
+		e = new;
+		sym = &e->head;
+	}
+	e->tail = sym;
+	sym->name = e->name;
 	sym->obj = obj;
 	sym->addr = addr;
 	sym->next = NULL;
 	sym->flags = flags;
 	sym->type = type;
-	sym->pos = 0;
-	if (!(flags & MAP_INIT)) {
-		if (e->pos_obj != obj) {
-			e->pos_obj = obj;
-			e->pos_count = 0;
-		}
-		sym->pos = ++e->pos_count;
-	}
-	if (e->tail)
-		e->tail->next = sym;
-	else
-		e->head = sym;
-	e->tail = sym;
+	sym->pos = flags & MAP_INIT ? 0 : ++e->pos_count;
 
 	grow_array(&obj->syms, &obj->alloc_syms, obj->nr_syms + 1, sizeof(*obj->syms));
 	obj->syms[obj->nr_syms++] = sym;
 	map->nr_syms++;
 	return sym;
+}
+
+struct map_symbol *symmap_add_len(struct symmap *map, struct map_object *obj,
+				  const char *name, size_t len, char type, uint64_t addr,
+				  unsigned int flags)
+{
+	return symmap_add_hashed(map, obj, name, len, hash_mem(name, len), type, addr, flags);
 }
 
 /*
@@ -282,7 +240,7 @@ static struct map_symbol *add_symbol(struct symmap *map, struct map_object *obj,
 struct map_symbol *symmap_add(struct symmap *map, struct map_object *obj, const char *name,
 			      char type, uint64_t addr, unsigned int flags)
 {
-	return add_symbol(map, obj, name, strlen(name), type, addr, flags);
+	return symmap_add_len(map, obj, name, strlen(name), type, addr, flags);
 }
 
 unsigned int symmap_print_candidates(FILE *f, const struct map_symbol *first, const char *indent)
@@ -304,6 +262,22 @@ unsigned int symmap_print_candidates(FILE *f, const struct map_symbol *first, co
 	return n;
 }
 
+struct map_counts symmap_count_object(const struct map_object *obj)
+{
+	struct map_counts c = { .syms = obj->nr_syms };
+	size_t j;
+
+	for (j = 0; j < obj->nr_syms; j++) {
+		const struct map_symbol *s = obj->syms[j];
+
+		c.init += !!(s->flags & MAP_INIT);
+		c.exported += !!(s->flags & MAP_EXPORTED);
+		/* A name's second occurrence makes it a duplicate needing sympos. */
+		c.dups += s->pos == 2;
+	}
+	return c;
+}
+
 size_t symmap_nr_objects(const struct symmap *map)
 {
 	return map->nr_objs;
@@ -322,539 +296,4 @@ size_t symmap_nr_symbols(const struct symmap *map)
 size_t symmap_nr_read(const struct symmap *map)
 {
 	return map->nr_read;
-}
-
-static bool wanted(struct symmap *map, const char *name, size_t len)
-{
-	map->nr_read++;
-	return !map->filter || strset_has(map->filter, name, len);
-}
-
-/* Parsing ------------------------------------------------------------------ */
-
-struct line_reader {
-	const char *path;
-	const char *p, *end;
-	const char *line;
-	size_t len;
-	unsigned long lineno;
-};
-
-static bool next_line(struct line_reader *lr)
-{
-	const char *nl;
-
-	if (lr->p >= lr->end)
-		return false;
-	nl = memchr(lr->p, '\n', lr->end - lr->p);
-	lr->line = lr->p;
-	lr->len = (nl ? nl : lr->end) - lr->p;
-	lr->p = nl ? nl + 1 : lr->end;
-	lr->lineno++;
-	return true;
-}
-
-static int parse_error(const struct line_reader *lr, const char *what)
-{
-	pr_err("%s:%lu: %s", lr->path, lr->lineno, what);
-	return -1;
-}
-
-/* Hex digit values plus one; 0 for anything else. */
-static const unsigned char hex_value[256] = {
-	['0'] = 1, ['1'] = 2, ['2'] = 3, ['3'] = 4, ['4'] = 5, ['5'] = 6, ['6'] = 7,
-	['7'] = 8, ['8'] = 9, ['9'] = 10, ['a'] = 11, ['b'] = 12, ['c'] = 13, ['d'] = 14,
-	['e'] = 15, ['f'] = 16, ['A'] = 11, ['B'] = 12, ['C'] = 13, ['D'] = 14, ['E'] = 15,
-	['F'] = 16,
-};
-
-static bool parse_hex(const char *s, size_t len, uint64_t *val)
-{
-	uint64_t v = 0;
-	size_t i;
-
-	if (!len || len > 16)
-		return false;
-	for (i = 0; i < len; i++) {
-		unsigned int d = hex_value[(unsigned char)s[i]];
-
-		if (!d)
-			return false;
-		v = v << 4 | (d - 1);
-	}
-	*val = v;
-	return true;
-}
-
-/* Split the current line into at most max space-separated fields. */
-static int split_fields(const struct line_reader *lr, const char **f, size_t *flen, int max)
-{
-	const char *p = lr->line, *end = lr->line + lr->len;
-	int n = 0;
-
-	while (p < end) {
-		while (p < end && (*p == ' ' || *p == '\t'))
-			p++;
-		if (p >= end)
-			break;
-		if (n == max)
-			return -1;
-		f[n] = p;
-		while (p < end && *p != ' ' && *p != '\t')
-			p++;
-		flen[n] = p - f[n];
-		n++;
-	}
-	return n;
-}
-
-/*
- * The common case, as klp-symbols writes it: fields separated by one space,
- * no control characters. One pass over the bytes reads the line, splits it
- * and validates the name's characters. Returns -1 for anything else, which
- * the general split_fields() then takes; lr describes the line either way.
- */
-/* Non-zero for the bytes the line scanner must look at. */
-static const unsigned char byte_class[256] = {
-	[0 ... 0x20] = 1, [0x7f] = 1,
-};
-
-static int next_simple_line(struct line_reader *lr, const char **f, size_t *flen,
-			    uint64_t *addr)
-{
-	const char *p = lr->p, *end = lr->end, *start = p;
-	bool simple = true, addr_parsed = false;
-	int n = 0;
-
-	lr->line = p;
-	lr->lineno++;
-	/* klp-symbols writes 16 digits: parse them instead of scanning them twice. */
-	if (end - p > 17 && p[16] == ' ' && parse_hex(p, 16, addr)) {
-		f[n] = p;
-		flen[n++] = 16;
-		p += 17;
-		start = p;
-		addr_parsed = true;
-	}
-	for (; p < end; p++) {
-		unsigned char c = *p;
-
-		if (!byte_class[c])
-			continue;
-		if (c == '\n')
-			break;
-		if (c == ' ') {
-			if (p == start || n == 3)
-				simple = false;
-			else {
-				f[n] = start;
-				flen[n++] = p - start;
-			}
-			start = p + 1;
-		} else if (c < 0x21 || c == 0x7f) {
-			simple = false;
-		}
-	}
-	lr->len = p - lr->line;
-	lr->p = p < end ? p + 1 : end;
-	/* parse_symbol() trusts a 16-character address field of the fast path. */
-	if (!simple || start == p || (!addr_parsed && n && flen[0] == 16))
-		return -1;
-	f[n] = start;
-	flen[n++] = p - start;
-	return n;
-}
-
-static int parse_flags(const char *s, size_t len, unsigned int *flags)
-{
-	size_t i;
-
-	*flags = 0;
-	for (i = 0; i < len; i++) {
-		if (s[i] == 'x')
-			*flags |= MAP_EXPORTED;
-		else if (s[i] == 'i')
-			*flags |= MAP_INIT;
-		else
-			return -1;
-	}
-	return 0;
-}
-
-static bool valid_name(const char *s, size_t len)
-{
-	size_t i;
-
-	for (i = 0; i < len; i++)
-		if ((unsigned char)s[i] < 0x21 || (unsigned char)s[i] == 0x7f)
-			return false;
-	return len > 0 && len < 512;
-}
-
-static int start_object(struct symmap *map, const struct line_reader *lr,
-			const char *name, size_t len, struct map_object **obj)
-{
-	char buf[MAP_OBJNAME_MAX + 2];
-
-	if (!len || len > MAP_OBJNAME_MAX || !valid_name(name, len))
-		return parse_error(lr, "object name is empty, longer than 55 characters or "
-				   "has control characters");
-	memcpy(buf, name, len);
-	buf[len] = '\0';
-	if (symmap_find_object(map, buf)) {
-		pr_err("%s:%lu: object '%s' appears twice", lr->path, lr->lineno, buf);
-		return -1;
-	}
-	*obj = symmap_add_object(map, buf);
-	if (!*obj) {
-		pr_err("%s:%lu: invalid object name '%s' (use the module's runtime name: "
-		      "'_' for '-', no '.ko')", lr->path, lr->lineno, buf);
-		return -1;
-	}
-	return 0;
-}
-
-
-static bool valid_type(char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '?';
-}
-
-/*
- * A part of a map file, parsed on its own (maybe on another thread) into
- * pending objects and symbols that load_chunk() then adds in file order, so
- * sympos, duplicate objects and the first error come out as in one pass.
- */
-struct pending_obj {
-	const char *name;
-	size_t len;
-	unsigned long lineno;
-	size_t first_sym;
-};
-
-struct pending_sym {
-	const char *name;
-	uint64_t addr;
-	uint32_t len;
-	unsigned short flags;
-	char type;
-};
-
-struct chunk {
-	const struct strset *filter;
-	struct line_reader lr;
-	struct pending_obj *objs;
-	size_t nr_objs, alloc_objs;
-	struct pending_sym *syms;
-	size_t nr_syms, alloc_syms;
-	size_t nr_read;
-	const char *err;
-	unsigned long err_line;
-};
-
-/* quiet: the fast path, whose scan already checked the name's characters. */
-static const char *check_symbol(const char **f, const size_t *flen, int n, uint64_t *addr,
-				unsigned int *flags, bool quiet)
-{
-	*flags = 0;
-	if (n < 3 || n > 4)
-		return "expected 'ADDRESS TYPE NAME [FLAGS]' or 'object NAME'";
-	if (!(quiet && flen[0] == 16) && !parse_hex(f[0], flen[0], addr))
-		return "invalid address (expected up to 16 hex digits)";
-	if (flen[1] != 1 || !valid_type(f[1][0]))
-		return "invalid symbol type (expected one letter or '?')";
-	if (quiet ? flen[2] >= 512 : !valid_name(f[2], flen[2]))
-		return "invalid symbol name";
-	if (n == 4 && parse_flags(f[3], flen[3], flags))
-		return "unknown symbol flag (expected 'x' or 'i')";
-	return NULL;
-}
-
-static void chunk_add_symbol(struct chunk *c, const char **f, const size_t *flen,
-			     uint64_t addr, unsigned int flags)
-{
-	struct pending_sym *ps;
-
-	c->nr_read++;
-	if (c->filter && !strset_has(c->filter, f[2], flen[2]))
-		return;
-	grow_array(&c->syms, &c->alloc_syms, c->nr_syms + 1, sizeof(*c->syms));
-	ps = &c->syms[c->nr_syms++];
-	ps->name = f[2];
-	ps->len = flen[2];
-	ps->addr = addr;
-	ps->flags = flags;
-	ps->type = f[1][0];
-}
-
-static void chunk_add_object(struct chunk *c, const char *name, size_t len)
-{
-	struct pending_obj *po;
-
-	grow_array(&c->objs, &c->alloc_objs, c->nr_objs + 1, sizeof(*c->objs));
-	po = &c->objs[c->nr_objs++];
-	po->name = name;
-	po->len = len;
-	po->lineno = c->lr.lineno;
-	po->first_sym = c->nr_syms;
-}
-
-static int chunk_error(struct chunk *c, const char *err)
-{
-	c->err = err;
-	c->err_line = c->lr.lineno;
-	return -1;
-}
-
-/* One line the fast path did not take: an object, a loose symbol, or an error. */
-static int parse_slow_line(struct chunk *c)
-{
-	struct line_reader *lr = &c->lr;
-	unsigned int flags;
-	uint64_t addr = 0;
-	const char *f[4], *err;
-	size_t flen[4];
-	int n = split_fields(lr, f, flen, 4);
-
-	if (n == 0)
-		return 0;
-	if (n == 2 && flen[0] == 6 && !memcmp(f[0], "object", 6)) {
-		chunk_add_object(c, f[1], flen[1]);
-		return 0;
-	}
-	if (n < 0)
-		n = 5;
-	err = check_symbol(f, flen, n, &addr, &flags, false);
-	if (!err && !c->nr_objs)
-		err = "symbol before the first 'object' line";
-	if (err)
-		return chunk_error(c, err);
-	chunk_add_symbol(c, f, flen, addr, flags);
-	return 0;
-}
-
-static void *parse_chunk(void *arg)
-{
-	struct chunk *c = arg;
-	struct line_reader *lr = &c->lr;
-
-	while (lr->p < lr->end) {
-		const char *f[4];
-		size_t flen[4];
-		unsigned int flags;
-		uint64_t addr = 0;
-		int n;
-
-		/* Fast path first; anything it cannot take gets the general split. */
-		n = next_simple_line(lr, f, flen, &addr);
-		if (!lr->len || lr->line[0] == '#')
-			continue;
-		if (n >= 3 && c->nr_objs && !check_symbol(f, flen, n, &addr, &flags, true)) {
-			chunk_add_symbol(c, f, flen, addr, flags);
-			continue;
-		}
-		if (parse_slow_line(c))
-			break;
-	}
-	return NULL;
-}
-
-/* Add a parsed chunk to the map; its line numbers start after line_offset. */
-static int load_chunk(struct symmap *map, struct chunk *c, unsigned long line_offset)
-{
-	struct line_reader lr = { .path = c->lr.path };
-	struct map_object *obj;
-	size_t i, j;
-
-	map->nr_read += c->nr_read;
-	for (i = 0; i < c->nr_objs; i++) {
-		const struct pending_obj *po = &c->objs[i];
-		size_t end = i + 1 < c->nr_objs ? c->objs[i + 1].first_sym : c->nr_syms;
-
-		lr.lineno = po->lineno + line_offset;
-		if (start_object(map, &lr, po->name, po->len, &obj))
-			return -1;
-		for (j = po->first_sym; j < end; j++) {
-			const struct pending_sym *ps = &c->syms[j];
-
-			add_symbol(map, obj, ps->name, ps->len, ps->type, ps->addr, ps->flags);
-		}
-	}
-	if (c->err) {
-		lr.lineno = c->err_line + line_offset;
-		return parse_error(&lr, c->err);
-	}
-	return 0;
-}
-
-/* Where a second thread may start: an object line near the middle. */
-static const char *split_point(const char *start, const char *end)
-{
-	static const char marker[] = "\nobject ";
-	const char *mid = start + (end - start) / 2, *p;
-
-	if (end - start < (1 << 22))	/* small maps: a thread costs more than it saves */
-		return NULL;
-	p = memmem(mid, end - mid, marker, sizeof(marker) - 1);
-	return p ? p + 1 : NULL;
-}
-
-static int parse_ours(struct symmap *map, struct line_reader *lr)
-{
-	struct chunk a = { .filter = map->filter, .lr = *lr };
-	struct chunk b = { .filter = map->filter, .lr = { .path = lr->path } };
-	const char *split = split_point(lr->p, lr->end);
-	pthread_t thread;
-	bool threaded = false;
-	int ret;
-
-	if (split) {
-		a.lr.end = split;
-		b.lr.p = split;
-		b.lr.end = lr->end;
-		threaded = !pthread_create(&thread, NULL, parse_chunk, &b);
-	}
-	parse_chunk(&a);
-	if (threaded)
-		pthread_join(thread, NULL);
-	else if (split)
-		parse_chunk(&b);
-	ret = load_chunk(map, &a, 0);
-	if (!ret && split)
-		ret = load_chunk(map, &b, a.lr.lineno);
-	free(a.objs);
-	free(a.syms);
-	free(b.objs);
-	free(b.syms);
-	return ret;
-}
-
-#define KSYMTAB "__ksymtab_"
-#define KSYMTAB_LEN (sizeof(KSYMTAB) - 1)
-
-/* Upstream marks an export by listing __ksymtab_<name> beside <name>. */
-static void mark_upstream_exports(struct symmap *map)
-{
-	size_t i, j;
-
-	for (i = 0; i < map->nr_objs; i++) {
-		struct map_object *obj = map->objs[i];
-
-		for (j = 0; j < obj->nr_syms; j++) {
-			struct map_symbol *s;
-
-			if (!str_starts_with(obj->syms[j]->name, "__ksymtab_"))
-				continue;
-			s = symmap_lookup(map, obj->syms[j]->name + strlen("__ksymtab_"));
-			for (; s; s = s->next)
-				if (s->obj == obj)
-					s->flags |= MAP_EXPORTED;
-		}
-	}
-}
-
-static int parse_upstream(struct symmap *map, struct line_reader *lr)
-{
-	struct map_object *obj = NULL;
-
-	while (next_line(lr)) {
-		if (!lr->len)
-			continue;
-		if (lr->line[0] == '*') {
-			if (start_object(map, lr, lr->line + 1, lr->len - 1, &obj))
-				return -1;
-			continue;
-		}
-		if (!obj)
-			return parse_error(lr, "symbol before the first '*object' line");
-		if (!valid_name(lr->line, lr->len))
-			return parse_error(lr, "invalid symbol name");
-		if (wanted(map, lr->line, lr->len) ||
-		    (lr->len > KSYMTAB_LEN && !memcmp(lr->line, KSYMTAB, KSYMTAB_LEN) &&
-		     strset_has(map->filter, lr->line + KSYMTAB_LEN, lr->len - KSYMTAB_LEN)))
-			add_symbol(map, obj, lr->line, lr->len, '?', 0, 0);
-	}
-	mark_upstream_exports(map);
-	return 0;
-}
-
-int symmap_load_names(struct symmap *map, const char *path, const struct strset *names)
-{
-	int ret;
-
-	map->filter = names;
-	ret = symmap_load(map, path);
-	map->filter = NULL;
-	return ret;
-}
-
-int symmap_load(struct symmap *map, const char *path)
-{
-	struct mapped_file mf;
-	struct line_reader lr = { .path = path };
-	int ret;
-
-	if (map_file(&mf, path))
-		return -1;
-	lr.p = mf.data;
-	lr.end = mf.data + mf.size;
-	if (!next_line(&lr)) {
-		pr_err("%s: empty file, not a symbol map", path);
-		ret = -1;
-	} else if (lr.len == strlen(MAP_MAGIC) && !memcmp(lr.line, MAP_MAGIC, lr.len)) {
-		ret = parse_ours(map, &lr);
-	} else if (lr.len == strlen(MAP_UPSTREAM_MAGIC) &&
-		   !memcmp(lr.line, MAP_UPSTREAM_MAGIC, lr.len)) {
-		ret = parse_upstream(map, &lr);
-	} else {
-		pr_err("%s:1: not a symbol map: the first line must be '%s' (or upstream's '%s')",
-		      path, MAP_MAGIC, MAP_UPSTREAM_MAGIC);
-		ret = -1;
-	}
-	if (!ret && !map->nr_read) {
-		pr_err("%s: the symbol map has no symbols", path);
-		ret = -1;
-	}
-	unmap_file(&mf);
-	return ret;
-}
-
-static int write_map(const struct symmap *map, FILE *f)
-{
-	size_t i, j;
-
-	fprintf(f, "%s\n", MAP_MAGIC);
-	for (i = 0; i < map->nr_objs; i++) {
-		const struct map_object *obj = map->objs[i];
-
-		fprintf(f, "object %s\n", obj->name);
-		for (j = 0; j < obj->nr_syms; j++) {
-			const struct map_symbol *s = obj->syms[j];
-
-			fprintf(f, "%016llx %c %s%s%s%s\n", (unsigned long long)s->addr, s->type,
-				s->name, s->flags ? " " : "",
-				s->flags & MAP_EXPORTED ? "x" : "", s->flags & MAP_INIT ? "i" : "");
-		}
-	}
-	return ferror(f) ? -1 : 0;
-}
-
-int symmap_write(const struct symmap *map, const char *path)
-{
-	struct atomic_file af;
-	FILE *f;
-
-	if (!map->nr_syms) {
-		pr_err("%s: refusing to write an empty symbol map", path);
-		return -1;
-	}
-	if (atomic_file_open(&af, path, 0666))
-		return -1;
-	f = fdopen(dup(af.fd), "w");
-	if (!f || write_map(map, f) | fclose(f)) {
-		pr_err("%s: write failed", path);
-		atomic_file_abort(&af);
-		return -1;
-	}
-	return atomic_file_commit(&af);
 }

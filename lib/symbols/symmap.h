@@ -63,6 +63,10 @@ bool symmap_valid_objname(const char *name);
 struct map_object *symmap_find_object(const struct symmap *map, const char *name);
 /* A new object; NULL if the name is taken or invalid (the caller reports). */
 struct map_object *symmap_add_object(struct symmap *map, const char *name);
+/* Room for about nr_syms more symbols; optional: it only saves time. */
+void symmap_reserve(struct symmap *map, size_t nr_syms);
+/* Room for exactly nr more symbols in obj; optional: it only saves memory. */
+void symmap_reserve_object(struct map_object *obj, size_t nr);
 struct map_symbol *symmap_add(struct symmap *map, struct map_object *obj, const char *name,
 			      char type, uint64_t addr, unsigned int flags);
 
@@ -70,6 +74,13 @@ struct map_symbol *symmap_add(struct symmap *map, struct map_object *obj, const 
 struct map_symbol *symmap_lookup(const struct symmap *map, const char *name);
 /* How many sympos-counted symbols called name the object has. */
 unsigned int symmap_count_in(const struct map_symbol *first, const struct map_object *obj);
+
+struct map_counts {
+	size_t syms, init, exported;
+	size_t dups;		/* names the object has more than once */
+};
+
+struct map_counts symmap_count_object(const struct map_object *obj);
 
 size_t symmap_nr_objects(const struct symmap *map);
 struct map_object *symmap_object(const struct symmap *map, size_t i);

@@ -13,40 +13,6 @@
 #include "symbols/symvers_reader.h"
 #include "base/util.h"
 
-/* Objects by name: symmap_find_object() is linear, and there are 30,000 lines. */
-struct obj_index {
-	struct map_object **slots;
-	size_t size;
-};
-
-static void index_build(struct obj_index *ix, const struct symmap *map)
-{
-	size_t i, n = symmap_nr_objects(map);
-
-	ix->size = 16;
-	while (ix->size < n * 2)
-		ix->size *= 2;
-	ix->slots = xcalloc(ix->size, sizeof(*ix->slots));
-	for (i = 0; i < n; i++) {
-		struct map_object *o = symmap_object(map, i);
-		size_t s = hash_str(o->name) & (ix->size - 1);
-
-		while (ix->slots[s])
-			s = (s + 1) & (ix->size - 1);
-		ix->slots[s] = o;
-	}
-}
-
-static struct map_object *index_find(const struct obj_index *ix, const char *name)
-{
-	size_t s = hash_str(name) & (ix->size - 1);
-
-	for (; ix->slots[s]; s = (s + 1) & (ix->size - 1))
-		if (!strcmp(ix->slots[s]->name, name))
-			return ix->slots[s];
-	return NULL;
-}
-
 /* Prefer the global namesakes, as kallsyms exports only those. */
 static bool mark(struct symmap *map, struct map_object *obj, const char *name)
 {
@@ -105,8 +71,8 @@ static const char *check_line(char **f, int n)
 	return NULL;
 }
 
-static int apply_line(struct symmap *map, const struct obj_index *ix, char *line,
-		      struct symvers_stats *st, const char **err)
+static int apply_line(struct symmap *map, char *line, struct symvers_stats *st,
+		      const char **err)
 {
 	struct map_object *obj;
 	char *f[6], *name;
@@ -117,7 +83,7 @@ static int apply_line(struct symmap *map, const struct obj_index *ix, char *line
 		return -1;
 	st->exports++;
 	name = object_name(f[2]);
-	obj = index_find(ix, name);
+	obj = symmap_find_object(map, name);
 	free(name);
 	if (!obj)
 		st->no_object++;
@@ -131,7 +97,6 @@ static int apply_line(struct symmap *map, const struct obj_index *ix, char *line
 
 int symvers_apply(struct symmap *map, const char *path, struct symvers_stats *st)
 {
-	struct obj_index ix;
 	struct mapped_file mf;
 	unsigned long lineno = 0;
 	char *buf, *p, *end;
@@ -145,7 +110,6 @@ int symvers_apply(struct symmap *map, const char *path, struct symvers_stats *st
 	buf[mf.size] = '\0';
 	end = buf + mf.size;
 	unmap_file(&mf);
-	index_build(&ix, map);
 	for (p = buf; p < end;) {
 		char *nl = memchr(p, '\n', end - p), *line = p;
 		const char *err;
@@ -159,7 +123,7 @@ int symvers_apply(struct symmap *map, const char *path, struct symvers_stats *st
 			continue;
 		if (strlen(line) != (size_t)(nl - line))
 			err = "NUL byte in line";
-		else if (!apply_line(map, &ix, line, st, &err))
+		else if (!apply_line(map, line, st, &err))
 			continue;
 		pr_err("%s:%lu: %s", path, lineno, err);
 		ret = -1;
@@ -169,7 +133,6 @@ int symvers_apply(struct symmap *map, const char *path, struct symvers_stats *st
 		pr_err("%s: no exports: not a Module.symvers", path);
 		ret = -1;
 	}
-	free(ix.slots);
 	free(buf);
 	return ret;
 }
