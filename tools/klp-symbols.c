@@ -83,7 +83,12 @@ static int find(const char *path, const char *name)
 		pr_err("%s: no symbol called '%s'", path, name);
 		goto out;
 	}
-	symmap_print_candidates(stdout, first, "");
+	for (; first; first = first->next) {
+		char *line = symmap_candidate_line(first);
+
+		puts(line);
+		free(line);
+	}
 	ret = 0;
 out:
 	strset_free(&names);

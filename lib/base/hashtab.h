@@ -37,6 +37,17 @@ void hashtab_free(struct hashtab *ht);
 void *hashtab_first(const struct hashtab *ht, uint64_t hash, struct hash_iter *it);
 void *hashtab_next(struct hash_iter *it);
 
+/*
+ * Start loading the slot where a lookup or an add of hash begins. A table
+ * far larger than the caches waits on a miss per access: a caller that
+ * knows its next hashes a few ahead overlaps those waits.
+ */
+static inline void hashtab_prefetch(const struct hashtab *ht, uint64_t hash)
+{
+	if (ht->size)
+		__builtin_prefetch(&ht->slots[hash & (ht->size - 1)]);
+}
+
 /* Every item stored under hash; compare the key in the loop body. */
 #define hashtab_for_each(ht, hash, it, pos) \
 	for ((pos) = hashtab_first((ht), (hash), &(it)); (pos); (pos) = hashtab_next(&(it)))

@@ -107,8 +107,16 @@ static void add_target(struct converter *c, struct symbol *sym, const char *name
 
 static void print_candidates(const struct converter *c, const char *name)
 {
-	if (c->opts->map)
-		symmap_print_candidates(stderr, symmap_lookup(c->opts->map, name), "    ");
+	const struct map_symbol *s;
+	char *line;
+
+	if (!c->opts->map)
+		return;
+	for (s = symmap_lookup(c->opts->map, name); s; s = s->next) {
+		line = symmap_candidate_line(s);
+		pr_note("%s", line);
+		free(line);
+	}
 }
 
 /* The map can say whether what the author annotated exists. */

@@ -243,23 +243,15 @@ struct map_symbol *symmap_add(struct symmap *map, struct map_object *obj, const 
 	return symmap_add_len(map, obj, name, strlen(name), type, addr, flags);
 }
 
-unsigned int symmap_print_candidates(FILE *f, const struct map_symbol *first, const char *indent)
+char *symmap_candidate_line(const struct map_symbol *s)
 {
-	const struct map_symbol *s;
-	unsigned int n = 0;
-
-	for (s = first; s; s = s->next, n++) {
-		if (s->flags & MAP_INIT) {
-			fprintf(f, "%s%-20s init  %c %016llx  (init section: gone after the module's "
-				"init, not a valid sympos)\n", indent, s->obj->name, s->type,
-				(unsigned long long)s->addr);
-			continue;
-		}
-		fprintf(f, "%s%-20s %4u  %c %016llx  KLP_SYMPOS(%s, %u),%s  /* in KLP_MODULE_RELOC(%s) */\n",
-			indent, s->obj->name, s->pos, s->type, (unsigned long long)s->addr, s->name,
-			s->pos, s->flags & MAP_EXPORTED ? " /* exported */" : "", s->obj->name);
-	}
-	return n;
+	if (s->flags & MAP_INIT)
+		return xasprintf("%-20s init  %c %016llx  (init section: gone after the module's "
+				 "init, not a valid sympos)", s->obj->name, s->type,
+				 (unsigned long long)s->addr);
+	return xasprintf("%-20s %4u  %c %016llx  KLP_SYMPOS(%s, %u),%s  /* in KLP_MODULE_RELOC(%s) */",
+			 s->obj->name, s->pos, s->type, (unsigned long long)s->addr, s->name,
+			 s->pos, s->flags & MAP_EXPORTED ? " /* exported */" : "", s->obj->name);
 }
 
 struct map_counts symmap_count_object(const struct map_object *obj)

@@ -89,11 +89,10 @@ size_t symmap_nr_symbols(const struct symmap *map);
 size_t symmap_nr_read(const struct symmap *map);
 
 /*
- * Print every symbol called name, numbered as sympos counts, each with the
- * annotation line a patch author pastes. Returns the number printed.
+ * One candidate for a name, as its sympos counts, with the annotation line a
+ * patch author pastes (malloc'ed). Callers walk first->next for the others.
  */
-unsigned int symmap_print_candidates(FILE *f, const struct map_symbol *first,
-				     const char *indent);
+char *symmap_candidate_line(const struct map_symbol *s);
 
 /* Is the symbol a function, by its nm letter? */
 static inline bool map_symbol_is_func(const struct map_symbol *s)

@@ -34,17 +34,10 @@ struct map_symbol *symmap_add_hashed(struct symmap *map, struct map_object *obj,
 				     const char *name, size_t len, uint64_t hash, char type,
 				     uint64_t addr, unsigned int flags);
 
-/*
- * Start loading the name table's slot for hash. A map of a million names
- * has a table far larger than the caches, and adding names one by one waits
- * on a miss for each: hashing a few names ahead overlaps those waits. This
- * knows that base/hashtab probes from hash & (size - 1); if that changes it
- * only stops helping.
- */
+/* Names hashed a few ahead of adding them: see hashtab_prefetch(). */
 static inline void symmap_prefetch(const struct symmap *map, uint64_t hash)
 {
-	if (map->names.size)
-		__builtin_prefetch(&map->names.slots[hash & (map->names.size - 1)]);
+	hashtab_prefetch(&map->names, hash);
 }
 
 #endif
