@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "base/cmdline.h"
 #include "check/patch_check.h"
 #include "convert/pipeline.h"
 
@@ -81,9 +82,7 @@ int main(int argc, char **argv)
 		{ "json", no_argument, NULL, 'j' },
 		{ "werror", no_argument, NULL, 'W' },
 		{ "tables-only", no_argument, NULL, 't' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
+		COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
 	struct opts o = { 0 };
@@ -120,18 +119,8 @@ int main(int argc, char **argv)
 		case 't':
 			o.tables_only = true;
 			break;
-		case 'v':
-			verbose++;
-			break;
-		case 'V':
-			print_version();
-			return 0;
-		case 'h':
-			usage(stdout);
-			return 0;
 		default:
-			usage(stderr);
-			return 2;
+			common_option(c, usage);
 		}
 	}
 	if (argc - optind != 1 || !o.check.map_path) {

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/cmdline.h"
 #include "convert/pipeline.h"
 #include "base/util.h"
 
@@ -30,9 +31,7 @@ int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "dry-run", no_argument, NULL, 'n' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
+		COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
 	struct klp_job job = { 0 };
@@ -45,18 +44,8 @@ int main(int argc, char **argv)
 		case 'n':
 			dry_run = true;
 			break;
-		case 'v':
-			verbose++;
-			break;
-		case 'V':
-			print_version();
-			return 0;
-		case 'h':
-			usage(stdout);
-			return 0;
 		default:
-			usage(stderr);
-			return 2;
+			common_option(c, usage);
 		}
 	}
 	nargs = argc - optind;

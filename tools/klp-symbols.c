@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "base/cmdline.h"
 #include "base/util.h"
 #include "symbols/map_build.h"
 #include "symbols/symmap.h"
@@ -139,9 +140,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		{ "map", required_argument, NULL, OPT_MAP },
 		{ "find", required_argument, NULL, OPT_FIND },
 		{ "stats", no_argument, NULL, OPT_STATS },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
+		COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
 	const char **once = NULL;
@@ -165,10 +164,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 			push(&o->src.symvers, &o->src.nr_symvers, &o->alloc_symvers, optarg);
 			continue;
 		case OPT_STATS: o->stats = true; continue;
-		case 'v': verbose++; continue;
-		case 'h': usage(stdout); exit(0);
-		case 'V': print_version(); exit(0);
-		default: return -1;
+		default: common_option(c, usage); continue;
 		}
 		if (*once) {
 			pr_err("an option was given twice (%s and %s)", *once, optarg);
