@@ -10,6 +10,7 @@
 
 #include "symbols/kallsyms_reader.h"
 #include "symbols/symmap.h"
+#include "base/lines.h"
 #include "base/util.h"
 
 bool kallsyms_pseudo_module(const char *name)
@@ -134,26 +135,23 @@ static unsigned int line_flags(const struct kline *kl)
 	return kl->mod && isupper((unsigned char)kl->type[0]) ? MAP_EXPORTED : 0;
 }
 
-static int parse_all(struct kallsyms *ks, const char *path, char *p, char *end)
+static int parse_all(struct kallsyms *ks, const char *path, char *buf, char *end)
 {
-	unsigned long lineno = 0;
+	struct lines lr = { .path = path, .p = buf, .end = end };
 
-	while (p < end) {
-		char *nl = memchr(p, '\n', end - p), *line = p;
+	while (lines_next(&lr)) {
+		/* The buffer is ours: the line may be NUL-terminated in place. */
+		char *line = buf + (lr.line - buf);
 		const char *err = NULL;
 		struct symlist *l;
 		struct kline kl;
 		uint64_t addr = 0;
 		bool late;
 
-		if (!nl)
-			nl = end;
-		*nl = '\0';
-		p = nl + 1;
-		lineno++;
-		if (!line[strspn(line, " \t\r")])
+		line[lr.len] = '\0';
+		if (lines_blank(&lr))
 			continue;
-		if (strlen(line) != (size_t)(nl - line))
+		if (strlen(line) != lr.len)
 			err = "NUL byte in line";
 		else
 			err = parse_line(line, &kl, &addr);
@@ -164,7 +162,7 @@ static int parse_all(struct kallsyms *ks, const char *path, char *p, char *end)
 		if (!err)
 			l = line_object(ks, kl.mod, path, &late, &err);
 		if (err) {
-			pr_err("%s:%lu: %s", path, lineno, err);
+			pr_err("%s:%lu: %s", path, lr.lineno, err);
 			return -1;
 		}
 		/* Freed init functions: never counted by sympos. */

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "symbols/symmap.h"
+#include "base/lines.h"
 #include "symbols/symmap_priv.h"
 #include "base/util.h"
 #include "base/workers.h"
@@ -18,29 +19,7 @@ static bool wanted(struct symmap *map, const char *name, size_t len)
 	return !map->filter || strset_has(map->filter, name, len);
 }
 
-struct line_reader {
-	const char *path;
-	const char *p, *end;
-	const char *line;
-	size_t len;
-	unsigned long lineno;
-};
-
-static bool next_line(struct line_reader *lr)
-{
-	const char *nl;
-
-	if (lr->p >= lr->end)
-		return false;
-	nl = memchr(lr->p, '\n', lr->end - lr->p);
-	lr->line = lr->p;
-	lr->len = (nl ? nl : lr->end) - lr->p;
-	lr->p = nl ? nl + 1 : lr->end;
-	lr->lineno++;
-	return true;
-}
-
-static int parse_error(const struct line_reader *lr, const char *what)
+static int parse_error(const struct lines *lr, const char *what)
 {
 	pr_err("%s:%lu: %s", lr->path, lr->lineno, what);
 	return -1;
@@ -73,7 +52,7 @@ static bool parse_hex(const char *s, size_t len, uint64_t *val)
 }
 
 /* Split the current line into at most max space-separated fields. */
-static int split_fields(const struct line_reader *lr, const char **f, size_t *flen, int max)
+static int split_fields(const struct lines *lr, const char **f, size_t *flen, int max)
 {
 	const char *p = lr->line, *end = lr->line + lr->len;
 	int n = 0;
@@ -105,7 +84,7 @@ static const unsigned char byte_class[256] = {
 	[0 ... 0x20] = 1, [0x7f] = 1,
 };
 
-static int next_simple_line(struct line_reader *lr, const char **f, size_t *flen,
+static int next_simple_line(struct lines *lr, const char **f, size_t *flen,
 			    uint64_t *addr)
 {
 	const char *p = lr->p, *end = lr->end, *start = p;
@@ -177,7 +156,7 @@ static bool valid_name(const char *s, size_t len)
 	return len > 0 && len < 512;
 }
 
-static int start_object(struct symmap *map, const struct line_reader *lr,
+static int start_object(struct symmap *map, const struct lines *lr,
 			const char *name, size_t len, struct map_object **obj)
 {
 	char buf[MAP_OBJNAME_MAX + 2];
@@ -228,7 +207,7 @@ struct pending_sym {
 
 struct chunk {
 	const struct strset *filter;
-	struct line_reader lr;
+	struct lines lr;
 	struct pending_obj *objs;
 	size_t nr_objs, alloc_objs;
 	struct pending_sym *syms;
@@ -295,7 +274,7 @@ static int chunk_error(struct chunk *c, const char *err)
 /* One line the fast path did not take: an object, a loose symbol, or an error. */
 static int parse_slow_line(struct chunk *c)
 {
-	struct line_reader *lr = &c->lr;
+	struct lines *lr = &c->lr;
 	unsigned int flags;
 	uint64_t addr = 0;
 	const char *f[4], *err;
@@ -321,7 +300,7 @@ static int parse_slow_line(struct chunk *c)
 
 static void parse_chunk(struct chunk *c)
 {
-	struct line_reader *lr = &c->lr;
+	struct lines *lr = &c->lr;
 
 	while (lr->p < lr->end) {
 		const char *f[4];
@@ -360,7 +339,7 @@ static uint64_t hash_ahead(const struct symmap *map, const struct chunk *c, size
 /* Add a parsed chunk to the map; its line numbers start after line_offset. */
 static int load_chunk(struct symmap *map, struct chunk *c, unsigned long line_offset)
 {
-	struct line_reader lr = { .path = c->lr.path };
+	struct lines lr = { .path = c->lr.path };
 	struct map_object *obj;
 	uint64_t ahead[AHEAD];
 	size_t i, j;
@@ -400,7 +379,7 @@ static int load_chunk(struct symmap *map, struct chunk *c, unsigned long line_of
 #define CHUNK_MIN (1 << 22)
 
 /* Cut the body into parts that start at object lines, about evenly spaced. */
-static size_t split_chunks(struct chunk *c, const struct line_reader *lr,
+static size_t split_chunks(struct chunk *c, const struct lines *lr,
 			   const struct strset *filter)
 {
 	static const char marker[] = "\nobject ";
@@ -435,7 +414,7 @@ static void parse_job(void *ctx, size_t i)
 	parse_chunk(&c[i]);
 }
 
-static int parse_ours(struct symmap *map, struct line_reader *lr)
+static int parse_ours(struct symmap *map, struct lines *lr)
 {
 	struct chunk c[PARSE_THREADS] = { 0 };
 	size_t nr = split_chunks(c, lr, map->filter), nr_syms = 0, i;
@@ -485,11 +464,11 @@ static void mark_upstream_exports(struct symmap *map)
 	}
 }
 
-static int parse_upstream(struct symmap *map, struct line_reader *lr)
+static int parse_upstream(struct symmap *map, struct lines *lr)
 {
 	struct map_object *obj = NULL;
 
-	while (next_line(lr)) {
+	while (lines_next(lr)) {
 		if (!lr->len)
 			continue;
 		if (lr->line[0] == '*') {
@@ -523,14 +502,14 @@ int symmap_load_names(struct symmap *map, const char *path, const struct strset 
 int symmap_load(struct symmap *map, const char *path)
 {
 	struct mapped_file mf;
-	struct line_reader lr = { .path = path };
+	struct lines lr = { .path = path };
 	int ret;
 
 	if (map_file(&mf, path))
 		return -1;
 	lr.p = mf.data;
 	lr.end = mf.data + mf.size;
-	if (!next_line(&lr)) {
+	if (!lines_next(&lr)) {
 		pr_err("%s: empty file, not a symbol map", path);
 		ret = -1;
 	} else if (lr.len == strlen(MAP_MAGIC) && !memcmp(lr.line, MAP_MAGIC, lr.len)) {

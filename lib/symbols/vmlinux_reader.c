@@ -14,6 +14,7 @@
 
 #include "elf/elf_input.h"
 #include "symbols/symmap.h"
+#include "base/lines.h"
 #include "base/util.h"
 #include "symbols/vmlinux_reader.h"
 
@@ -393,8 +394,8 @@ int vmlinux_read_system_map(const char *path, struct symlist *out)
 {
 	struct cands c = { .by_name = false };
 	struct mapped_file mf;
-	unsigned long lineno = 0;
-	char *buf, *p, *end;
+	struct lines lr;
+	char *buf, *end;
 	size_t size;
 	int ret = 0;
 
@@ -416,22 +417,19 @@ int vmlinux_read_system_map(const char *path, struct symlist *out)
 		free(buf);
 		return -1;
 	}
-	for (p = buf; !ret && p < end;) {
-		char *nl = memchr(p, '\n', end - p), *line = p;
+	lr = (struct lines){ .path = path, .p = buf, .end = end };
+	while (!ret && lines_next(&lr)) {
+		/* The copy is ours: the line may be NUL-terminated in place. */
+		char *line = buf + (lr.line - buf);
 		const char *name;
 		uint64_t addr;
 		char type;
 
-		if (!nl)
-			nl = end;
-		*nl = '\0';
-		p = nl + 1;
-		lineno++;
-		if (!line[strspn(line, " \t\r")])
+		line[lr.len] = '\0';
+		if (lines_blank(&lr))
 			continue;
-		if (strlen(line) != (size_t)(nl - line) ||
-		    parse_map_line(line, &name, &addr, &type)) {
-			pr_err("%s:%lu: expected 'ADDRESS TYPE NAME' (nm -n output)", path, lineno);
+		if (strlen(line) != lr.len || parse_map_line(line, &name, &addr, &type)) {
+			pr_err("%s:%lu: expected 'ADDRESS TYPE NAME' (nm -n output)", path, lr.lineno);
 			ret = -1;
 			break;
 		}
