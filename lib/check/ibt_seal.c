@@ -73,8 +73,8 @@ static int read_seals(struct ibt_vmlinux *v, const char *path)
 		free(err);
 		return -1;
 	}
-	if (in.ehdr.e_machine != EM_X86_64) {
-		pr_err("%s: not an x86_64 vmlinux: IBT is x86's", path);
+	if (!arch_lookup(&in.ehdr) || !arch_lookup(&in.ehdr)->ibt) {
+		pr_err("%s: not a vmlinux of an architecture with IBT (x86_64)", path);
 		goto out;
 	}
 	while ((scn = elf_nextscn(in.elf, scn))) {
@@ -241,7 +241,7 @@ unsigned int ibt_check(struct elf_file *lp, const struct annotations *ann,
 
 	if (!arch)
 		return 1;
-	if (arch->machine != EM_X86_64)
+	if (!arch->ibt)
 		return 0;
 	for_each_section(lp, sec, i) {
 		/* The annotations name symbols; klp-convert removes them. */
