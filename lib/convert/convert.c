@@ -404,6 +404,17 @@ static bool late_writable(const struct section *target)
 	       strcmp(target->name, "__jump_table");
 }
 
+/* The instruction after the target, when the rule needs one (ppc64's nop after bl). */
+static bool next_insn_ok(const struct converter *c, const struct section *target,
+			 const struct reloc *r, const struct reloc_rule *rule)
+{
+	if (!rule->next_why || r->offset + 4 > target->size ||
+	    (elf_get_u32(c->elf, target->data + r->offset) & rule->insn_mask) != rule->insn_match)
+		return true;
+	return r->offset + 8 <= target->size &&
+	       elf_get_u32(c->elf, target->data + r->offset + 4) == rule->next_insn;
+}
+
 /* Can the loader apply r, in target, to a livepatch symbol? Reports why not. */
 static bool check_reloc(struct converter *c, struct klp_target *t,
 			struct section *target, const struct reloc *r)
@@ -429,6 +440,8 @@ static bool check_reloc(struct converter *c, struct klp_target *t,
 	else if (!is_vmlinux(t->lp_obj) && is_init_section(target->name))
 		why = "module-specific livepatch relocations are written after the livepatch's "
 		      "init memory is freed";
+	else if (!next_insn_ok(c, target, r, rule))
+		why = rule->next_why;
 	else if (is_vmlinux(t->lp_obj) && rule->not_vmlinux)
 		why = rule->not_vmlinux;
 	else if (!is_vmlinux(t->lp_obj) && rule->not_module)

@@ -153,7 +153,13 @@ static const struct reloc_rule ppc64le_rules[] = {
 	 * its own "ld" instead of the nop and the module fails to load
 	 * ("Expected nop after call"); x86's zero check fails the same way.
 	 */
-	BRANCH(R_PPC64_REL24, 4),
+	BRANCH(R_PPC64_REL24, 4,
+	       /* instr_is_relative_link_branch(): "bl", not "b" (a sibling call) */
+	       .insn_mask = 0xfc000003, .insn_match = 0x48000001,
+	       .next_insn = 0x60000000,	/* PPC_RAW_NOP() */
+	       .next_why = "a call through the loader's stub needs a nop after the bl for "
+			   "restore_r2() to turn into the TOC restore; the loader refuses "
+			   "the module (\"Expected nop after call\")"),
 	/* 64-bit: "used by features fixups", __jump_table entries, prologues' .TOC.-func */
 	RULE(R_PPC64_REL64, 8, true, NULL, .late_store = true),
 	RULE(R_PPC64_REL32, 4, false,

@@ -30,6 +30,13 @@ struct reloc_rule {
 	 * must stay writable.
 	 */
 	bool late_store;
+	/*
+	 * When the instruction at the target, read in the object's byte order,
+	 * matches insn_mask/insn_match, the loader needs the next one to be
+	 * next_insn, or refuses the module with next_why.
+	 */
+	uint32_t insn_mask, insn_match, next_insn;
+	const char *next_why;
 };
 
 struct arch {

@@ -172,8 +172,11 @@ R_PPC64_REL24 .klp.sym.vmlinux.type_show,2" "ppc64le: calls stay R_PPC64_REL24 (
 	like "$(readelf -rW "$T/lp.ppc.out" | sed -n "/section '.rela.text.new_fn'/,/^\$/p")" 'R_PPC64_ENTRY' \
 		"ppc64le: R_PPC64_ENTRY stays with the loader"
 	# REL24 is merged into the bl: 6.1 checks no zero target, so the bytes stay.
-	ok "ppc64le: the bl instructions under the relocations are kept" \
-		same_section "$T/lp.ppc.o" "$T/lp.ppc.out" .text.new_fn
+	# The cross objcopy: the host's knows only x86 without binutils-multiarch.
+	ok "ppc64le: the bl instructions under the relocations are kept" sh -c "
+		powerpc64le-linux-gnu-objcopy -O binary --only-section=.text.new_fn '$T/lp.ppc.o' '$T/a.bin' &&
+		powerpc64le-linux-gnu-objcopy -O binary --only-section=.text.new_fn '$T/lp.ppc.out' '$T/b.bin' &&
+		[ -s '$T/a.bin' ] && cmp '$T/a.bin' '$T/b.bin'"
 	tables_checks ppc ppc64le
 
 	expect_refused ppc "ppc64le: R_PPC64_REL32 to vmlinux is refused: not in reach" \
@@ -191,6 +194,15 @@ int use(void) { int r; asm(\"addis %0,2,hidden_var@toc@ha\" : \"=r\"(r)); return
 extern int tgt_data;
 int use(void) { return tgt_data; }
 asm(\".pushsection .rodata.cptr,\\\"a\\\"\\n.quad tgt_data\\n.popsection\");"
+	expect_refused ppc "ppc64le: a bl to a livepatch symbol without the nop after it is refused" \
+		"symbol 'hidden_fn': R_PPC64_REL24 relocation at .* needs a nop after the bl .*Expected nop after call" \
+		"$HEAD
+int use(void);
+asm(\".pushsection .text.use,\\\"ax\\\"\\n.globl use\\nuse: mflr 0\\nbl hidden_fn\\naddi 3,3,1\\nmtlr 0\\nblr\\n.popsection\");"
+	xcc_obj ppc "$T/sib.o" "$HEAD
+int use(void);
+asm(\".pushsection .text.use,\\\"ax\\\"\\n.globl use\\nuse: b hidden_fn\\n.popsection\");"
+	ok "ppc64le: ... a sibling call (b) needs none" klp-convert "$T/map.ppc" "$T/sib.o" "$T/sib.out"
 	# In writable data it is fine.
 	xcc_obj ppc "$T/rw.o" "$HEAD
 extern int counter KLP_RELOC_SYMBOL(target_mod, target_mod, counter, 2);
