@@ -263,6 +263,24 @@ asm(\".pushsection .text.grp,\\\"axG\\\",@progbits,grpsig,comdat\\n.globl grpsig
 		"... with its member"
 	ok "... readelf reads it without complaint" \
 		sh -c "readelf -a '$T/grp.out' 2>&1 >/dev/null | grep -q . && exit 1 || exit 0"
+
+	# The map readers on big-endian ELF: a linked "vmlinux" and a module.
+	printf '%s\n' 'int hidden_var = 1;' \
+		'static int __attribute__((noinline, used)) type_show(void) { return hidden_var; }' \
+		'int __attribute__((noinline)) hidden_fn(int x) { return x + type_show(); }' \
+		'void _start(void) { hidden_fn(1); for (;;); }' > "$T/vmlinux.c"
+	$S390_CC -O2 -nostdlib -static -fno-pie -no-pie -o "$T/vmlinux" "$T/vmlinux.c"
+	printf '%s\n' 'static const char modinfo[] __attribute__((section(".modinfo"), used)) = "name=target_mod";' \
+		'char __this_module[64] __attribute__((section(".gnu.linkonce.this_module")));' \
+		'int tgt_data = 1;' 'int tgt_fn(void) { return tgt_data; }' > "$T/target_mod.c"
+	$S390_CC -c -O2 -fPIC -o "$T/target_mod.ko" "$T/target_mod.c"
+	ok "s390x: klp-symbols reads a big-endian vmlinux and module" \
+		klp-symbols --vmlinux "$T/vmlinux" --module "$T/target_mod.ko" -o "$T/be.map"
+	addr=$(s390x-linux-gnu-nm "$T/vmlinux" | awk '$3 == "hidden_fn" { print $1 }')
+	like "$(cat "$T/be.map")" "^$addr T hidden_fn$" "... with vmlinux's addresses as nm gives them"
+	like "$(sed -n '/^object target_mod/,$p' "$T/be.map")" ' t tgt_fn$' "... and the module's symbols"
+	ok "s390x: the patch converts against that map" \
+		klp-convert "$T/be.map" "$T/pc.o" "$T/pc2.out"
 else
 	pass "s390x # SKIP no $S390_CC"
 fi
