@@ -32,7 +32,8 @@ static int cmp_u64(const void *a, const void *b)
 }
 
 /* Each entry is a 32-bit offset from itself to a sealed ENDBR. */
-static int seals_from(struct ibt_vmlinux *v, const char *path, Elf_Scn *scn, const GElf_Shdr *sh)
+static int seals_from(struct ibt_vmlinux *v, const char *path, Elf_Scn *scn, const GElf_Shdr *sh,
+		      bool msb)
 {
 	Elf_Data *d = elf_getdata(scn, NULL);
 	size_t i, n;
@@ -44,10 +45,12 @@ static int seals_from(struct ibt_vmlinux *v, const char *path, Elf_Scn *scn, con
 	n = d->d_size / 4;
 	v->sealed = xcalloc(n ? n : 1, sizeof(*v->sealed));
 	for (i = 0; i < n; i++) {
-		int32_t rel;
+		/* Raw section bytes, in the vmlinux's byte order whatever the host's. */
+		const unsigned char *p = (const unsigned char *)d->d_buf + i * 4;
+		uint32_t u = msb ? (uint32_t)p[0] << 24 | p[1] << 16 | p[2] << 8 | p[3] :
+				   p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24;
 
-		memcpy(&rel, (const char *)d->d_buf + i * 4, 4);
-		v->sealed[i] = sh->sh_addr + i * 4 + (int64_t)rel;
+		v->sealed[i] = sh->sh_addr + i * 4 + (int64_t)(int32_t)u;
 	}
 	qsort(v->sealed, n, sizeof(*v->sealed), cmp_u64);
 	for (i = 0; i < n; i++)
@@ -64,6 +67,7 @@ static int read_seals(struct ibt_vmlinux *v, const char *path)
 		.type_error = "not a linked vmlinux (ELF type %u)",
 	};
 	struct elf_input in = { 0 };
+	const struct arch *arch;
 	Elf_Scn *scn = NULL;
 	char *err;
 	int ret = -1;
@@ -73,8 +77,9 @@ static int read_seals(struct ibt_vmlinux *v, const char *path)
 		free(err);
 		return -1;
 	}
-	if (in.ehdr.e_machine != EM_X86_64) {
-		pr_err("%s: not an x86_64 vmlinux: IBT is x86's", path);
+	arch = arch_lookup(&in.ehdr);
+	if (!arch || !arch->ibt) {
+		pr_err("%s: not a vmlinux of an architecture with IBT (x86_64)", path);
 		goto out;
 	}
 	while ((scn = elf_nextscn(in.elf, scn))) {
@@ -85,7 +90,7 @@ static int read_seals(struct ibt_vmlinux *v, const char *path)
 		    !(name = elf_strptr(in.elf, in.shstrndx, sh.sh_name)) ||
 		    strcmp(name, SEAL_SECTION))
 			continue;
-		ret = seals_from(v, path, scn, &sh);
+		ret = seals_from(v, path, scn, &sh, in.ehdr.e_ident[EI_DATA] == ELFDATA2MSB);
 		goto out;
 	}
 	pr_err("%s: no %s section: built without CONFIG_X86_KERNEL_IBT, so there is "
@@ -241,7 +246,7 @@ unsigned int ibt_check(struct elf_file *lp, const struct annotations *ann,
 
 	if (!arch)
 		return 1;
-	if (arch->machine != EM_X86_64)
+	if (!arch->ibt)
 		return 0;
 	for_each_section(lp, sec, i) {
 		/* The annotations name symbols; klp-convert removes them. */

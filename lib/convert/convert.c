@@ -27,6 +27,7 @@ struct klp_target {
 	unsigned long pos;
 	const char *how;
 	unsigned int moved;
+	bool caveat_told;	/* a rule's module_caveat was printed for it */
 };
 
 struct converter {
@@ -398,8 +399,32 @@ static bool is_init_section(const char *name)
 	return str_starts_with(name, ".init.") || str_starts_with(name, ".init_");
 }
 
+/*
+ * Still writable when a module-specific relocation is written: after
+ * module_enable_ro(), which leaves only SHF_WRITE sections writable and,
+ * after the livepatch's init, not those layout_and_allocate() marks
+ * SHF_RO_AFTER_INIT (kernel/module/main.c).
+ */
+static bool late_writable(const struct section *target)
+{
+	return (target->sh.sh_flags & SHF_WRITE) &&
+	       strcmp(target->name, ".data..ro_after_init") &&
+	       strcmp(target->name, "__jump_table");
+}
+
+/* The instruction after the target, when the rule needs one (ppc64's nop after bl). */
+static bool next_insn_ok(const struct converter *c, const struct section *target,
+			 const struct reloc *r, const struct reloc_rule *rule)
+{
+	if (!rule->next_why || r->offset + 4 > target->size ||
+	    (elf_get_u32(c->elf, target->data + r->offset) & rule->insn_mask) != rule->insn_match)
+		return true;
+	return r->offset + 8 <= target->size &&
+	       elf_get_u32(c->elf, target->data + r->offset + 4) == rule->next_insn;
+}
+
 /* Can the loader apply r, in target, to a livepatch symbol? Reports why not. */
-static bool check_reloc(struct converter *c, const struct klp_target *t,
+static bool check_reloc(struct converter *c, struct klp_target *t,
 			struct section *target, const struct reloc *r)
 {
 	const struct reloc_rule *rule = arch_reloc_rule(c->arch, r->type);
@@ -423,8 +448,26 @@ static bool check_reloc(struct converter *c, const struct klp_target *t,
 	else if (!is_vmlinux(t->lp_obj) && is_init_section(target->name))
 		why = "module-specific livepatch relocations are written after the livepatch's "
 		      "init memory is freed";
-	if (!why)
+	else if (!next_insn_ok(c, target, r, rule))
+		why = rule->next_why;
+	else if (is_vmlinux(t->lp_obj) && rule->not_vmlinux)
+		why = rule->not_vmlinux;
+	else if (!is_vmlinux(t->lp_obj) && rule->not_module)
+		why = rule->not_module;
+	else if (!is_vmlinux(t->lp_obj) && rule->late_store && !late_writable(target))
+		why = "the loader writes this type with a plain store, and module-specific "
+		      "livepatch relocations are written after the section is made read-only";
+	if (!why) {
+		if (!is_vmlinux(t->lp_obj) && rule->module_caveat && !t->caveat_told) {
+			where = site(target, r->offset);
+			pr_warn("%s: symbol '%s': %s relocation at %s for object '%s': %s",
+			     c->elf->path, t->name, rule->name, where, t->lp_obj,
+			     rule->module_caveat);
+			free(where);
+			t->caveat_told = true;
+		}
 		return true;
+	}
 	where = site(target, r->offset);
 	pr_err("%s: symbol '%s': %s relocation at %s cannot become a livepatch relocation "
 	      "for object '%s': %s", c->elf->path, t->name, arch_reloc_name(c->arch, r->type),
@@ -434,7 +477,7 @@ static bool check_reloc(struct converter *c, const struct klp_target *t,
 	return false;
 }
 
-/* x86 refuses to apply a relocation over bytes that are not zero. */
+/* x86 refuses to apply a relocation over bytes that are not zero (arch->zero_target). */
 static void clear_target(struct section *target, const struct reloc *r, unsigned int size)
 {
 	unsigned int i;
@@ -465,7 +508,9 @@ static void move_relocs(struct converter *c, struct section *rela)
 			live++;
 			continue;
 		}
-		clear_target(target, r, arch_reloc_rule(c->arch, r->type)->size);
+		/* Elsewhere the bytes may be an instruction's other bits (ppc64 REL24). */
+		if (c->arch->zero_target)
+			clear_target(target, r, arch_reloc_rule(c->arch, r->type)->size);
 		section_add_reloc(klp_section(c, t->lp_obj, target), r->offset, r->type, r->sym,
 				  r->addend);
 		r->removed = true;

@@ -353,15 +353,11 @@ static int read_group(struct elf_file *elf, struct section *sec)
 		elf_err(elf, "section group %s is malformed", sec->name);
 		return -1;
 	}
-	if (elf->ehdr.e_ident[EI_DATA] != ELFDATA2LSB) {
-		elf_err(elf, "section groups in big-endian objects are not supported");
-		return -1;
-	}
-	sec->group_flags = p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24;
+	/* Raw bytes in the object's order; the writer hands libelf ELF_T_WORD. */
+	sec->group_flags = elf_get_u32(elf, p);
 	sec->group = xcalloc(nr, sizeof(*sec->group));
 	for (i = 1; i < nr; i++) {
-		const unsigned char *w = p + 4 * i;
-		uint32_t idx = w[0] | w[1] << 8 | w[2] << 16 | (uint32_t)w[3] << 24;
+		uint32_t idx = elf_get_u32(elf, p + 4 * i);
 
 		sec->group[sec->nr_group] = elf_section_by_index(elf, idx);
 		if (!sec->group[sec->nr_group++]) {

@@ -130,6 +130,32 @@ void symbol_rename(struct symbol *sym, const char *name);
 /* The function or object symbol covering offset in sec, for messages. */
 struct symbol *symbol_containing(const struct section *sec, uint64_t offset);
 
+/*
+ * An n-byte (n <= 8) value of section data, in the object's byte order
+ * (EI_DATA): section data is kept as raw file bytes.
+ */
+static inline uint64_t elf_get_uint(const struct elf_file *elf, const unsigned char *p,
+				    unsigned int n)
+{
+	bool msb = elf->ehdr.e_ident[EI_DATA] == ELFDATA2MSB;
+	uint64_t v = 0;
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		v = v << 8 | p[msb ? i : n - 1 - i];
+	return v;
+}
+
+static inline uint32_t elf_get_u32(const struct elf_file *elf, const unsigned char *p)
+{
+	return elf_get_uint(elf, p, 4);
+}
+
+static inline uint64_t elf_get_u64(const struct elf_file *elf, const unsigned char *p)
+{
+	return elf_get_uint(elf, p, 8);
+}
+
 static inline bool section_is_alloc(const struct section *sec)
 {
 	return sec->sh.sh_flags & SHF_ALLOC;

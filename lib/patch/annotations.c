@@ -41,13 +41,6 @@ static unsigned int index_annotation(struct elf_file *elf, struct annotations *a
 	return 1;
 }
 
-static uint32_t read_u32(const struct elf_file *elf, const unsigned char *p)
-{
-	if (elf->ehdr.e_ident[EI_DATA] == ELFDATA2MSB)
-		return (uint32_t)p[0] << 24 | p[1] << 16 | p[2] << 8 | p[3];
-	return p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
 static unsigned int check_entry(struct elf_file *elf, const struct arch *arch,
 				const struct section *sec, const struct reloc *r)
 {
@@ -113,7 +106,8 @@ static unsigned int read_reloc_section(struct elf_file *elf, const struct arch *
 		a->name = xstrdup(r->sym->name);
 		a->obj = xstrdup(obj);
 		a->lp_obj = xstrdup(obj);
-		a->pos = read_u32(elf, sec->data + r->offset + 8);
+		/* struct klp_module_reloc { void *sym; u32 sympos; }, packed: 8 + 4 */
+		a->pos = elf_get_u32(elf, sec->data + r->offset + 8);
 		a->where = xasprintf("%s entry %zu", sec->name, entry);
 	}
 	for (i = 0; i < nr; i++) {

@@ -42,23 +42,13 @@ static bool has_contents(const struct section *sec)
 
 static bool read_u64(struct reader *r, const struct section *sec, uint64_t off, uint64_t *val)
 {
-	const unsigned char *p;
-	uint64_t v = 0;
-	int i;
-
 	if (!has_contents(sec) || off > sec->size || sec->size - off < 8)
 		return false;
 	if (!sec->data) {
 		*val = 0;
 		return true;
 	}
-	p = sec->data + off;
-	for (i = 0; i < 8; i++) {
-		int b = r->elf->ehdr.e_ident[EI_DATA] == ELFDATA2MSB ? i : 7 - i;
-
-		v = v << 8 | p[b];
-	}
-	*val = v;
+	*val = elf_get_u64(r->elf, sec->data + off);
 	return true;
 }
 

@@ -104,7 +104,10 @@ static bool anchor_data(const struct section *s)
 
 uint64_t guess_func_stride(struct reader *r, const struct section *sec, uint64_t start)
 {
-	/* v6.1 x86_64's sizeof(struct klp_func) when nothing better is known */
+	/*
+	 * v6.1's sizeof(struct klp_func) when nothing better is known: the same
+	 * on x86_64, ppc64le and s390x (LP64, no arch-specific members).
+	 */
 	return infer_stride(r, sec, start, anchor_string, 24, 152);
 }
 

@@ -59,7 +59,7 @@ bool layout_from_dwarf(struct reader *r, struct patch_var *pv);
 void layout_guess(struct layout *l);
 /* A klp_patch recognised by its relocations, when DWARF named none. */
 bool find_patch_by_relocs(struct reader *r, struct patch_var *pv);
-/* Array strides from the arrays' symbols, or a v6.1 x86_64 default. */
+/* Array strides from the arrays' symbols, or v6.1's LP64 sizes. */
 uint64_t guess_func_stride(struct reader *r, const struct section *sec, uint64_t start);
 uint64_t guess_obj_stride(struct reader *r, const struct section *sec, uint64_t start);
 

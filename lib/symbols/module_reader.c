@@ -63,7 +63,10 @@ static const char *section_bytes(Elf_Scn *scn, size_t *size)
 	return *size ? d->d_buf : NULL;
 }
 
-/* kernel/module/kallsyms.c elf_type(), for a section (x86: no small data). */
+/*
+ * kernel/module/kallsyms.c elf_type(), for a section; ARCH_SHF_SMALL ('g', 's')
+ * is 0 on every livepatch architecture (only ia64 has small data).
+ */
 static char section_letter(const GElf_Shdr *sh)
 {
 	if (sh->sh_flags & SHF_EXECINSTR)
