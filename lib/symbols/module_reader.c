@@ -283,6 +283,13 @@ static int read_module(const char *path, struct module_file *mf, bool symbols)
 		ret = scan_symbols(&sc, &mf->syms);
 	mf->syms.path = xstrdup(path);
 	free(sc.secs);
+	/*
+	 * The reader runs ahead of the map by a window of modules: holding
+	 * each one's file (a decompressed image of up to tens of MB) until the
+	 * map takes its symbols would multiply the memory by the window.
+	 */
+	symlist_own_names(&mf->syms);
+	elf_input_close(&mf->in);
 	return ret;
 }
 

@@ -19,14 +19,14 @@
 #include "elf/elf_input.h"
 #include "symbols/symlist.h"
 
-/* The symbol names point into the open module: valid until the release. */
+/* Read whole: the file is closed again, and the symbols own their names. */
 struct module_file {
 	struct symlist syms;	/* name: the module's runtime name */
 	bool livepatch;		/* .modinfo livepatch=Y: not a patch target */
 	char *err;		/* set when reading failed */
 	dev_t dev;		/* the file's identity, to notice a file given twice */
 	ino_t ino;
-	struct elf_input in;	/* the open file, or its decompressed image */
+	struct elf_input in;	/* while reading */
 };
 
 /* Read the module at path; on failure return -1 with mf->err set. */

@@ -22,6 +22,21 @@ void symlist_add(struct symlist *l, const char *name, uint64_t addr, char type,
 	s->flags = flags;
 }
 
+void symlist_own_names(struct symlist *l)
+{
+	struct strbuf sb = { 0 };
+	size_t i;
+
+	for (i = 0; i < l->nr; i++)
+		strbuf_add(&sb, l->syms[i].name, strlen(l->syms[i].name) + 1);
+	free(l->strings);
+	l->strings = sb.buf;
+	for (i = 0, sb.len = 0; i < l->nr; i++) {
+		l->syms[i].name = sb.buf + sb.len;
+		sb.len += strlen(sb.buf + sb.len) + 1;
+	}
+}
+
 #define KSYMTAB "__ksymtab_"
 
 void symlist_mark_ksymtab_exports(struct symlist *l)

@@ -35,6 +35,8 @@ void symlist_add(struct symlist *l, const char *name, uint64_t addr, char type,
  * exported when there is one: a same-named static elsewhere is not.
  */
 void symlist_mark_ksymtab_exports(struct symlist *l);
+/* Copy the names into l->strings, so that the file they were read from may go. */
+void symlist_own_names(struct symlist *l);
 /* Adds the object and its symbols; -1 (reported) if the object exists already. */
 int symlist_to_map(struct symmap *map, const struct symlist *l);
 void symlist_release(struct symlist *l);

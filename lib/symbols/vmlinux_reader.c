@@ -352,18 +352,8 @@ int vmlinux_read_elf(const char *path, struct symlist *out)
 	if (!velf_sections(&v) && !velf_symbols(&v, &c))
 		ret = finish(&c, path, out);
 	/* The names live in the ELF image: copy them before it goes. */
-	if (!ret) {
-		struct strbuf sb = { 0 };
-		size_t i;
-
-		for (i = 0; i < out->nr; i++)
-			strbuf_add(&sb, out->syms[i].name, strlen(out->syms[i].name) + 1);
-		out->strings = sb.buf;
-		for (i = 0, sb.len = 0; i < out->nr; i++) {
-			out->syms[i].name = sb.buf + sb.len;
-			sb.len += strlen(sb.buf + sb.len) + 1;
-		}
-	}
+	if (!ret)
+		symlist_own_names(out);
 	free(c.v);
 	free(v.letters);
 	elf_input_close(&v.in);
