@@ -6,6 +6,7 @@
 #include <lzma.h>
 #include <stdlib.h>
 #include <string.h>
+#include <endian.h>
 #include <zlib.h>
 #include <zstd.h>
 
@@ -65,6 +66,51 @@ static int fail(struct output *o, const char *what)
 {
 	*o->err = xasprintf("%s: %s", o->path, what);
 	return -1;
+}
+
+/*
+ * What the stream says its output size is, so that one allocation fits it:
+ * doubling from 1 MiB copied a 10 MB module four times over. Only a hint:
+ * a hostile file may lie, and the output still grows, to the same bound.
+ */
+static size_t size_hint(enum compression c, const char *in, size_t size)
+{
+	lzma_stream_flags flags;
+	lzma_index *index = NULL;
+	uint64_t memlimit = 1 << 20, n = 0;
+	size_t pos = 0;
+	uint32_t isize;
+
+	switch (c) {
+	case COMPRESSION_XZ:
+		/* One stream, its index just before the 12-byte footer. */
+		if (size < 2 * LZMA_STREAM_HEADER_SIZE ||
+		    lzma_stream_footer_decode(&flags, (const uint8_t *)in + size - 12) != LZMA_OK ||
+		    flags.backward_size > size - 2 * LZMA_STREAM_HEADER_SIZE)
+			return 0;
+		if (lzma_index_buffer_decode(&index, &memlimit, NULL,
+					     (const uint8_t *)in + size - 12 - flags.backward_size,
+					     &pos, flags.backward_size) == LZMA_OK) {
+			n = lzma_index_uncompressed_size(index);
+			lzma_index_end(index, NULL);
+		}
+		break;
+	case COMPRESSION_ZSTD:
+		n = ZSTD_getFrameContentSize(in, size);
+		if (n == ZSTD_CONTENTSIZE_UNKNOWN || n == ZSTD_CONTENTSIZE_ERROR)
+			n = 0;
+		break;
+	case COMPRESSION_GZIP:
+		/* ISIZE: the size modulo 2^32, which is the size below 4 GiB. */
+		if (size >= 18) {
+			memcpy(&isize, in + size - 4, 4);
+			n = le32toh(isize);
+		}
+		break;
+	default:
+		break;
+	}
+	return n && n < MAX_IMAGE ? n : 0;
 }
 
 static int grow_output(struct output *o)
@@ -162,6 +208,10 @@ int decompress(const char *path, enum compression c, const char *in, size_t size
 	int ret;
 
 	*err = NULL;
+	/* One byte more than the hint: reaching it tells the stream ended there. */
+	o.alloc = size_hint(c, in, size);
+	if (o.alloc)
+		o.data = xmalloc(++o.alloc);
 	switch (c) {
 	case COMPRESSION_XZ:
 		ret = unxz(&o, in, size);
