@@ -209,6 +209,43 @@ static void hint_clones(struct checker *c, struct finding *f, const struct map_o
 	strbuf_release(&names);
 }
 
+/* No sympos-counted name in the object: an init-only symbol, or none at all. */
+static void report_missing(struct checker *c, const struct map_object *mobj, const char *objname,
+			   const char *name, const struct map_symbol *first)
+{
+	struct strbuf where = { 0 };
+	const struct map_symbol *s;
+	struct finding *f;
+	bool init = false;
+
+	for (s = first; s; s = s->next) {
+		if (s->obj == mobj) {
+			init = true;
+			continue;
+		}
+		if (!strstr(where.buf ? where.buf : "", s->obj->name))
+			strbuf_addf(&where, "%s%s", where.len ? ", " : "", s->obj->name);
+	}
+	if (init) {
+		f = cerror(c, "old-name-init", objname, name,
+			   "%s: %s is only in an init section of %s: gone once the module "
+			   "has loaded, it cannot be patched", objname, name, objname);
+	} else {
+		f = cerror(c, "old-name-missing", objname, name,
+			   "%s: no function %s in %s: klp_enable_patch() would fail "
+			   "(\"symbol '%s' not found in symbol table\")", objname, name,
+			   objname, name);
+		if (where.len)
+			finding_note(f, "%s is in %s: is the klp_object right?", name,
+				     where.buf);
+		hint_clones(c, f, mobj, name);
+		/* A scan of the object per name: worth it for a few typos only. */
+		if (c->suggestions++ < MAX_SUGGESTIONS)
+			suggest_names(f, mobj, name);
+	}
+	strbuf_release(&where);
+}
+
 static void check_func_in_map(struct checker *c, const struct map_object *mobj,
 			      const char *objname, const struct klp_func_entry *fn)
 {
@@ -226,35 +263,7 @@ static void check_func_in_map(struct checker *c, const struct map_object *mobj,
 		return;
 	}
 	if (!count) {
-		struct strbuf where = { 0 };
-		bool init = false;
-
-		for (s = first; s; s = s->next) {
-			if (s->obj == mobj) {
-				init = true;
-				continue;
-			}
-			if (!strstr(where.buf ? where.buf : "", s->obj->name))
-				strbuf_addf(&where, "%s%s", where.len ? ", " : "", s->obj->name);
-		}
-		if (init) {
-			f = cerror(c, "old-name-init", objname, name,
-				   "%s: %s is only in an init section of %s: gone once the module "
-				   "has loaded, it cannot be patched", objname, name, objname);
-		} else {
-			f = cerror(c, "old-name-missing", objname, name,
-				   "%s: no function %s in %s: klp_enable_patch() would fail "
-				   "(\"symbol '%s' not found in symbol table\")", objname, name,
-				   objname, name);
-			if (where.len)
-				finding_note(f, "%s is in %s: is the klp_object right?", name,
-					     where.buf);
-			hint_clones(c, f, mobj, name);
-			/* A scan of the object per name: worth it for a few typos only. */
-			if (c->suggestions++ < MAX_SUGGESTIONS)
-				suggest_names(f, mobj, name);
-		}
-		strbuf_release(&where);
+		report_missing(c, mobj, objname, name, first);
 		return;
 	}
 	if (fn->old_sympos == 0 && count > 1) {
