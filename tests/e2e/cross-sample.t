@@ -113,7 +113,7 @@ for arch in $ARCHES; do
 	s390x) hi='0000' ;;
 	esac
 	ks=$(grep -E ' saved_command_line$' "$E2E_DATA")
-	like "$ks" "^$hi[0-9a-f]{12} [bBdD] saved_command_line$" \
+	like "$ks" "^${hi}[0-9a-f]{12} [bBdD] saved_command_line$" \
 		"$tag: kallsyms has saved_command_line at a $hi... address"
 	is "$(grep -E ' saved_command_line$' "$CROSS_SYSMAP" | cut -d' ' -f1)" "${ks%% *}" \
 		"$tag: ... the address System.map gives it"

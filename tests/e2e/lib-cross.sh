@@ -74,6 +74,8 @@ cross_skip_reason() {
 	return 1
 }
 
+# The CROSS_* variables are for the tests that source this file.
+# shellcheck disable=SC2034
 cross_use() {
 	local dir env
 	CROSS_ARCH=$1
@@ -94,6 +96,7 @@ cross_use() {
 		# Each -serial is one spapr-vty: hvc0 console, hvc1 data. The
 		# spectre workarounds TCG cannot emulate are declared absent,
 		# which only silences four warnings per boot.
+		# shellcheck disable=SC2054 # machine options are comma-separated
 		_cross_qemu_cmd=(qemu-system-ppc64 -M pseries,x-vof=on,cap-cfpc=broken,cap-sbbc=broken,cap-ibs=broken,cap-ccf-assist=off)
 		_cross_console=hvc0
 		_cross_port=/dev/hvc1
@@ -238,6 +241,7 @@ e2e_boot() {
 	: > "$E2E_CONSOLE.raw"
 	: > "$dir/port.raw"
 	local dev=()
+	# shellcheck disable=SC2054 # qemu options are comma-separated
 	[ "$CROSS_ARCH" = s390x ] &&
 		dev=(-chardev "file,id=port,path=$dir/port.raw" -device sclplmconsole,chardev=port)
 	[ "$CROSS_ARCH" = ppc64le ] && dev=(-serial "file:$dir/port.raw")
