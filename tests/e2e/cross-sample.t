@@ -122,7 +122,7 @@ for arch in $ARCHES; do
 		"^[0-9a-f]{16} t livepatch_cmdline_proc_show\s+\[livepatch_sample\]$" \
 		"$tag: kallsyms lists the patch module's function"
 	e2e_diag_on_fail
-	diag "$tag: kernel build ${CROSS_BUILD_SECONDS}s (cached), boot to /init ${E2E_BOOTED_SECONDS}s, qemu run ${E2E_SECONDS}s, this arch $(($(date +%s) - start))s"
+	diag "$tag: kernel build ${CROSS_BUILD_SECONDS}s (once; cached since), boot to /init ${E2E_BOOTED_SECONDS}s, qemu run ${E2E_SECONDS}s, this arch $(($(date +%s) - start))s"
 done
 
 done_testing
