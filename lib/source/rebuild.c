@@ -416,6 +416,17 @@ int source_open(struct source_ctx *ctx, const struct source_opts *o)
 		ctx->tree = xasprintf("%s/tree", ctx->cachedir);
 		if (!path_exists(ctx->tree) && extract(ctx, ctx->tree))
 			goto out;
+		ctx->objdir = xasprintf("%s/obj/%s", ctx->cachedir, ctx->release);
+	} else {
+		/*
+		 * A tree of the user's may hold changes: its objects are its
+		 * own, by its real path.
+		 */
+		char *real = realpath(ctx->tree, NULL);
+
+		ctx->objdir = xasprintf("%s/obj/%s/tree-%016llx", ctx->cachedir, ctx->release,
+					(unsigned long long)hash_str(real ? real : ctx->tree));
+		free(real);
 	}
 	ret = 0;
 out:
@@ -434,6 +445,7 @@ void source_close(struct source_ctx *ctx)
 	free(ctx->srcver);
 	free(ctx->tree);
 	free(ctx->cachedir);
+	free(ctx->objdir);
 	free(ctx->cc);
 	memset(ctx, 0, sizeof(*ctx));
 }
@@ -683,7 +695,7 @@ static int write_text(const char *path, const char *text)
  * from the source tree (Kbuild's .cmd file lists each file it read).
  */
 static int copy_deps(const struct source_ctx *ctx, const char *cmdfile, const char *scratch,
-		     const char *path)
+		     const char *path, struct strbuf *list)
 {
 	char *text = read_text(cmdfile), *line, *save = NULL;
 	size_t tlen = strlen(ctx->tree);
@@ -693,6 +705,7 @@ static int copy_deps(const struct source_ctx *ctx, const char *cmdfile, const ch
 		pr_err("%s: %s: no dependency output from Kbuild", path, cmdfile);
 		return -1;
 	}
+	strbuf_addf(list, "%s\n", path);
 	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		char *p = line, *e, *rel, *to, *slash;
 
@@ -705,6 +718,7 @@ static int copy_deps(const struct source_ctx *ctx, const char *cmdfile, const ch
 		rel = p + tlen + 1;
 		if (!strcmp(rel, path))
 			continue;
+		strbuf_addf(list, "%s\n", rel);
 		to = xasprintf("%s/%s", scratch, rel);
 		slash = strrchr(to, '/');
 		*slash = '\0';
@@ -722,6 +736,32 @@ static int copy_deps(const struct source_ctx *ctx, const char *cmdfile, const ch
 	return ret;
 }
 
+/*
+ * A cached object is current when it is no older than any file of the tree
+ * it was built from (its .deps list: the .c and its local headers).
+ */
+static bool object_current(const struct source_ctx *ctx, const char *object)
+{
+	char *list = xasprintf("%s.deps", object), *text, *line, *save = NULL;
+	struct stat ost, st;
+	bool ok = true;
+
+	text = stat(object, &ost) ? NULL : read_text(list);
+	free(list);
+	if (!text)
+		return false;
+	for (line = strtok_r(text, "\n", &save); line && ok; line = strtok_r(NULL, "\n", &save)) {
+		char *p = xasprintf("%s/%s", ctx->tree, line);
+
+		ok = !stat(p, &st) && (st.st_mtim.tv_sec < ost.st_mtim.tv_sec ||
+				       (st.st_mtim.tv_sec == ost.st_mtim.tv_sec &&
+					st.st_mtim.tv_nsec <= ost.st_mtim.tv_nsec));
+		free(p);
+	}
+	free(text);
+	return ok;
+}
+
 static char *normalise(const char *path)
 {
 	while (str_starts_with(path, "./"))
@@ -733,7 +773,7 @@ int source_rebuild(struct source_ctx *ctx, const char *given, struct rebuilt *r)
 {
 	char *scratch = NULL, *tmpl, *src = NULL, *to = NULL, *composite = NULL;
 	char *stem = NULL, *target = NULL, *cmdfile = NULL, *built = NULL;
-	struct strbuf kb = { 0 };
+	struct strbuf kb = { 0 }, deps = { 0 };
 	int ret = -1;
 
 	memset(r, 0, sizeof(*r));
@@ -751,8 +791,8 @@ int source_rebuild(struct source_ctx *ctx, const char *given, struct rebuilt *r)
 	if (file_role(ctx, r->path, &r->module, &composite))
 		goto out;
 	stem = strndup(r->path, strlen(r->path) - 2);
-	r->object = xasprintf("%s/obj/%s/%s.o", ctx->cachedir, ctx->release, stem);
-	if (!ctx->o.force && path_exists(r->object)) {
+	r->object = xasprintf("%s/%s.o", ctx->objdir, stem);
+	if (!ctx->o.force && object_current(ctx, r->object)) {
 		pr_info("%s: %s (cached)", r->path, r->object);
 		ret = 0;
 		goto out;
@@ -824,7 +864,7 @@ int source_rebuild(struct source_ctx *ctx, const char *given, struct rebuilt *r)
 		cmdfile = xasprintf("%s/%.*s.%s.i.cmd", scratch,
 				    (int)(strrchr(stem, '/') - stem + 1), stem,
 				    strrchr(stem, '/') + 1);
-		if (copy_deps(ctx, cmdfile, scratch, r->path)) {
+		if (copy_deps(ctx, cmdfile, scratch, r->path, &deps)) {
 			free(kbuild);
 			goto out;
 		}
@@ -860,7 +900,23 @@ int source_rebuild(struct source_ctx *ctx, const char *given, struct rebuilt *r)
 		}
 		free(dir);
 	}
-	/* The scratch directory is in the cache: a rename, whole or nothing. */
+	/*
+	 * The scratch directory is in the cache: renames, whole or nothing.
+	 * The object goes last: an object without its list is rebuilt.
+	 */
+	{
+		char *list = xasprintf("%s.deps", built), *to_list = xasprintf("%s.deps", r->object);
+		int rc = write_text(list, deps.buf ? deps.buf : "");
+
+		if (!rc)
+			rc = rename(list, to_list);
+		if (rc)
+			pr_err("%s: cannot write: %s", to_list, strerror(errno));
+		free(list);
+		free(to_list);
+		if (rc)
+			goto out;
+	}
 	if (rename(built, r->object)) {
 		pr_err("%s: cannot rename to %s: %s", built, r->object, strerror(errno));
 		goto out;
@@ -872,6 +928,7 @@ out:
 	if (ret)
 		rebuilt_free(r);
 	strbuf_release(&kb);
+	strbuf_release(&deps);
 	free(scratch);
 	free(src);
 	free(to);

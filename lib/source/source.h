@@ -34,6 +34,7 @@ struct source_ctx {
 	char *srcver;		/* VERSION.PATCHLEVEL.SUBLEVEL of the source */
 	char *tree;		/* the source tree to read */
 	char *cachedir;		/* <cache>/<srcver or distver> */
+	char *objdir;		/* where this tree's objects for this target are kept */
 	char *cc;		/* the compiler's command */
 };
 
