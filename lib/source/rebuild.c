@@ -586,16 +586,35 @@ static int file_role(struct source_ctx *ctx, const char *path, char **module, ch
 		if (v == 'm')
 			*module = strndup(obj, strlen(obj) - 2);
 	} else {
-		char *dash = strrchr(var, '-');
+		/*
+		 * A part of a composite: <comp>-y, <comp>-objs, <comp>-$(CONFIG_X),
+		 * possibly through a list variable of its own
+		 * (isofs-objs-y := dir.o ...; isofs-objs := $(isofs-objs-y)).
+		 */
+		int depth;
 
-		if (!dash || suffix_value(ctx, dash + 1) != 'y') {
-			pr_err("%s: not built in this configuration (%s in %s)", path, var, mk);
-			goto out;
+		for (depth = 0; depth < 8; depth++) {
+			char *dash = strrchr(var, '-'), *ref;
+
+			if (!dash || suffix_value(ctx, dash + 1) != 'y') {
+				pr_err("%s: not built in this configuration (%s in %s)", path, var, mk);
+				goto out;
+			}
+			free(comp);
+			comp = xasprintf("%.*s.o", (int)(dash - var), var);
+			var2 = assigned_in(text, comp);
+			if (var2)
+				break;
+			ref = xasprintf("$(%s)", var);
+			free(var);
+			var = assigned_in(text, ref);
+			free(ref);
+			if (!var || str_starts_with(var, "obj-"))
+				break;
 		}
-		comp = xasprintf("%.*s.o", (int)(dash - var), var);
-		var2 = assigned_in(text, comp);
 		if (!var2 || !str_starts_with(var2, "obj-")) {
-			pr_err("%s: %s: part of %s, which no obj- line builds", path, mk, comp);
+			pr_err("%s: %s: part of %s, which no obj- line builds", path, mk,
+			       comp ? comp : obj);
 			goto out;
 		}
 		v = suffix_value(ctx, var2 + 4);
