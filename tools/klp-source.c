@@ -3,10 +3,12 @@
  * klp-source: rebuild files of a distribution kernel from its exact source,
  * as the distribution built them, and prove the result is the shipped code.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "base/cmdline.h"
 #include "base/util.h"
@@ -17,7 +19,8 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: klp-source [-q] [-v] -k KDIR -s SOURCE [--cache DIR] PATH...\n"
-		"       klp-source -k KDIR -s SOURCE --verify --vmlinux FILE [--modules DIR] PATH...\n"
+		"       klp-source -k KDIR -s SOURCE --verify (--vmlinux FILE | --image FILE --map MAP)\n"
+		"                  [--modules DIR] PATH...\n"
 		"\n"
 		"Rebuild each PATH (fs/namei.c) of the kernel whose headers tree is KDIR from\n"
 		"its source, as the distribution built it (built-in, or as a part of its\n"
@@ -30,6 +33,8 @@ static void usage(FILE *f)
 		"  --force             rebuild even when the cache has the object\n"
 		"  --verify            compare every function with the target's code\n"
 		"  --vmlinux FILE      the target's vmlinux with symbols (Debian's -dbg one)\n"
+		"  --image FILE        without it: the compressed image (/boot/vmlinuz-REL)\n"
+		"  --map MAP           with --image: kallsyms, System.map or a klp-symbols map\n"
 		"  --modules DIR       the target's modules (default: /lib/modules/REL)\n"
 		"  -q, --quiet         no progress lines\n"
 		"  -v, --verbose       say what each step found\n"
@@ -38,13 +43,13 @@ static void usage(FILE *f)
 
 struct opts {
 	struct source_opts src;
-	const char *vmlinux, *modules;
+	const char *vmlinux, *modules, *image, *map;
 	bool verify;
 	char **paths;
 	int nr_paths;
 };
 
-enum { OPT_CACHE = 256, OPT_FORCE, OPT_VERIFY, OPT_VMLINUX, OPT_MODULES };
+enum { OPT_CACHE = 256, OPT_FORCE, OPT_VERIFY, OPT_VMLINUX, OPT_MODULES, OPT_IMAGE, OPT_MAP };
 
 static int parse_opts(int argc, char **argv, struct opts *o)
 {
@@ -57,6 +62,8 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		{ "verify", no_argument, NULL, OPT_VERIFY },
 		{ "vmlinux", required_argument, NULL, OPT_VMLINUX },
 		{ "modules", required_argument, NULL, OPT_MODULES },
+		{ "image", required_argument, NULL, OPT_IMAGE },
+		{ "map", required_argument, NULL, OPT_MAP },
 		COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
@@ -72,6 +79,8 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		case OPT_VERIFY: o->verify = true; break;
 		case OPT_VMLINUX: o->vmlinux = optarg; break;
 		case OPT_MODULES: o->modules = optarg; break;
+		case OPT_IMAGE: o->image = optarg; break;
+		case OPT_MAP: o->map = optarg; break;
 		default: common_option(c, usage); break;
 		}
 	}
@@ -85,8 +94,12 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		pr_err("no source files to rebuild (fs/namei.c ...)");
 		return -1;
 	}
-	if (o->vmlinux && !o->verify) {
-		pr_err("--vmlinux is for --verify");
+	if ((o->vmlinux || o->image || o->map || o->modules) && !o->verify) {
+		pr_err("--vmlinux, --image, --map and --modules are for --verify");
+		return -1;
+	}
+	if ((o->vmlinux && (o->image || o->map)) || !o->image != !o->map) {
+		pr_err("vmlinux is either --vmlinux FILE or --image FILE --map MAP");
 		return -1;
 	}
 	return 0;
@@ -128,6 +141,23 @@ out:
 	return ret;
 }
 
+/* The image's vmlinux is decompressed into the cache, beside the source's tree. */
+static struct verify_vmlinux *open_image(const struct source_ctx *ctx, const struct opts *o)
+{
+	const char *base = strrchr(o->image, '/') ? strrchr(o->image, '/') + 1 : o->image;
+	char *dir = xasprintf("%s/image", ctx->cachedir);
+	char *elf = xasprintf("%s/%s.elf", dir, base);
+	struct verify_vmlinux *vm = NULL;
+
+	if (mkdir(dir, 0755) && errno != EEXIST)
+		pr_err("%s: cannot create: %m", dir);
+	else
+		vm = verify_image_open(o->image, o->map, elf);
+	free(dir);
+	free(elf);
+	return vm;
+}
+
 static int run(struct opts *o)
 {
 	struct verify_vmlinux *vm = NULL;
@@ -156,8 +186,11 @@ static int run(struct opts *o)
 			ko = find_module(modules, r.module);
 		} else if (!vm && o->vmlinux) {
 			vm = verify_vmlinux_open(o->vmlinux);
-		} else if (!o->vmlinux) {
-			pr_err("%s: a file of vmlinux: --verify needs --vmlinux FILE", r.path);
+		} else if (!vm && o->image) {
+			vm = open_image(&ctx, o);
+		} else if (!vm) {
+			pr_err("%s: a file of vmlinux: --verify needs --vmlinux FILE or --image FILE --map MAP",
+			       r.path);
 		}
 		if ((r.module && !ko) || (!r.module && !vm) ||
 		    verify_object(r.object, r.path, vm, ko, &res)) {

@@ -7,8 +7,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "elf/arch.h"
+#include "elf/decompress.h"
 #include "elf/elf_file.h"
 #include "elf/elf_input.h"
 #include "source/verify.h"
@@ -32,6 +35,7 @@ struct verify_vmlinux {
 	struct elf_input in;
 	struct target t;
 	Elf_Data **data;		/* by section index, read on first use */
+	char *map_text;			/* --image: the map's text, the names point into it */
 };
 
 static void target_add(struct target *t, const struct tsym *s)
@@ -56,7 +60,14 @@ static void target_free(struct target *t)
 	free(t->syms);
 }
 
+static struct verify_vmlinux *vmlinux_open(const char *path, bool symtab);
+
 struct verify_vmlinux *verify_vmlinux_open(const char *path)
+{
+	return vmlinux_open(path, true);
+}
+
+static struct verify_vmlinux *vmlinux_open(const char *path, bool symtab)
 {
 	static const struct elf_input_want want = {
 		.flags = ELF_INPUT_MMAP | ELF_INPUT_SHDRS_IN_FILE,
@@ -75,7 +86,7 @@ struct verify_vmlinux *verify_vmlinux_open(const char *path)
 		free(vm);
 		return NULL;
 	}
-	while ((scn = elf_nextscn(vm->in.elf, scn))) {
+	while (symtab && (scn = elf_nextscn(vm->in.elf, scn))) {
 		GElf_Shdr sh;
 		Elf_Data *d;
 
@@ -109,13 +120,188 @@ struct verify_vmlinux *verify_vmlinux_open(const char *path)
 		}
 		break;
 	}
-	if (!vm->t.nr) {
+	if (symtab && !vm->t.nr) {
 		pr_err("%s: no function symbols (.symtab): use the -dbg package's vmlinux", path);
 		verify_vmlinux_close(vm);
 		return NULL;
 	}
-	target_index(&vm->t);
+	if (symtab)
+		target_index(&vm->t);
 	vm->data = xcalloc(vm->in.shnum, sizeof(*vm->data));
+	return vm;
+}
+
+/* The image -------------------------------------------------------------------- */
+
+static uint32_t le32(const unsigned char *p)
+{
+	return p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+/*
+ * The ELF vmlinux inside an x86 bzImage: the setup header says where the
+ * compressed payload is (payload_offset, from the protected-mode code after
+ * the setup sectors), and the payload is the stripped vmlinux, compressed,
+ * with its decompressed size appended in 4 bytes.
+ */
+static int unpack_image(const char *image, const char *out)
+{
+	struct mapped_file mf;
+	const unsigned char *d;
+	struct atomic_file af;
+	uint64_t start, len;
+	enum compression c;
+	char *elf = NULL, *err = NULL;
+	size_t size;
+	int ret = -1;
+
+	if (map_file(&mf, image))
+		return -1;
+	d = (const unsigned char *)mf.data;
+	if (mf.size < 0x250 || memcmp(d + 0x202, "HdrS", 4) || le32(d + 0x206) < 0x208) {
+		pr_err("%s: not an x86 bzImage with a payload (no setup header 2.08)", image);
+		goto out;
+	}
+	start = (uint64_t)((d[0x1f1] ? d[0x1f1] : 4) + 1) * 512 + le32(d + 0x248);
+	len = le32(d + 0x24c);
+	if (len < 4 || start + len > mf.size) {
+		pr_err("%s: the payload (%llu bytes at %llu) is outside the file", image,
+		       (unsigned long long)len, (unsigned long long)start);
+		goto out;
+	}
+	c = compression_by_magic(d + start, len);
+	if (c == COMPRESSION_NONE) {
+		pr_err("%s: the payload is compressed with something other than xz, zstd or gzip",
+		       image);
+		goto out;
+	}
+	if (decompress(image, c, (const char *)d + start, len - 4, &elf, &size, &err)) {
+		pr_err("%s", err);
+		goto out;
+	}
+	if (size < 4 || memcmp(elf, ELFMAG, SELFMAG)) {
+		pr_err("%s: the payload is not an ELF vmlinux", image);
+		goto out;
+	}
+	if (atomic_file_open(&af, out, 0644))
+		goto out;
+	if (write(af.fd, elf, size) != (ssize_t)size) {
+		pr_err("%s: %s", af.tmp_path, strerror(errno));
+		atomic_file_abort(&af);
+		goto out;
+	}
+	ret = atomic_file_commit(&af) ? -1 : 0;
+out:
+	free(elf);
+	free(err);
+	unmap_file(&mf);
+	return ret;
+}
+
+/*
+ * The functions of vmlinux in a symbol map: a kallsyms dump, a System.map
+ * or a klp-symbols map (its "object vmlinux" part). Addresses may be
+ * randomised (KASLR): they are taken relative to the map's _text and
+ * placed at the image's, the start of its .text.
+ */
+static int image_symbols(struct verify_vmlinux *vm, const char *map, char **names)
+{
+	struct mapped_file mf;
+	uint64_t text = 0, image_text = 0;
+	bool have_text = false, in_vmlinux = true;
+	struct strbuf sb = { 0 };
+	Elf_Scn *scn = NULL;
+	size_t i, n = 0;
+	char *line, *save = NULL;
+
+	while ((scn = elf_nextscn(vm->in.elf, scn))) {
+		GElf_Shdr sh;
+		const char *name;
+
+		if (!gelf_getshdr(scn, &sh))
+			continue;
+		name = elf_strptr(vm->in.elf, vm->in.shstrndx, sh.sh_name);
+		if (name && !strcmp(name, ".text"))
+			image_text = sh.sh_addr;
+	}
+	if (!image_text) {
+		pr_err("%s: the image's vmlinux has no .text section", vm->in.path);
+		return -1;
+	}
+	if (map_file(&mf, map))
+		return -1;
+	strbuf_add(&sb, mf.data, mf.size);
+	strbuf_add(&sb, "", 1);
+	unmap_file(&mf);
+	*names = sb.buf;
+	for (line = strtok_r(sb.buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *addr = line, *type, *name, *end;
+		struct tsym s = { 0 };
+		uint64_t a;
+
+		if (str_starts_with(line, "object ")) {
+			in_vmlinux = !strcmp(line + 7, "vmlinux");
+			continue;
+		}
+		type = strchr(line, ' ');
+		if (!in_vmlinux || !type || type[1] == '\0' || type[2] != ' ')
+			continue;
+		*type++ = '\0';
+		name = type + 2;
+		end = name + strcspn(name, " \t");
+		/* kallsyms: "[module]" after a module's symbols; the map: flags. */
+		if (*end && strchr(end, '['))
+			continue;
+		*end = '\0';
+		errno = 0;
+		a = strtoull(addr, &end, 16);
+		if (errno || *end)
+			continue;
+		if (!strcmp(name, "_text")) {
+			text = a;
+			have_text = true;
+		}
+		if (!strchr("tTwW", *type))
+			continue;
+		s.name = name;
+		s.bind = *type == 't' ? STB_LOCAL : *type == 'T' ? STB_GLOBAL : STB_WEAK;
+		s.addr = a;
+		/* Sizes are not in a map: the rebuilt function's size is compared. */
+		s.size = UINT64_MAX;
+		target_add(&vm->t, &s);
+		n++;
+	}
+	if (!have_text || !n || !text) {
+		pr_err("%s: %s", map, !n ? "no function symbols of vmlinux" :
+			!have_text ? "no _text symbol" :
+			"the addresses are zeroed (kptr_restrict): dump /proc/kallsyms as root");
+		return -1;
+	}
+	for (i = 0; i < vm->t.nr; i++)
+		vm->t.syms[i].addr = vm->t.syms[i].addr - text + image_text;
+	target_index(&vm->t);
+	return 0;
+}
+
+struct verify_vmlinux *verify_image_open(const char *image, const char *map, const char *elf)
+{
+	struct verify_vmlinux *vm;
+	struct stat ist, est;
+
+	if (stat(image, &ist)) {
+		pr_err("%s: %s", image, strerror(errno));
+		return NULL;
+	}
+	/* The decompressed image is kept: it is the same while the image is. */
+	if ((stat(elf, &est) || est.st_mtime < ist.st_mtime) && unpack_image(image, elf))
+		return NULL;
+	vm = vmlinux_open(elf, false);
+	if (!vm)
+		return NULL;
+	if (image_symbols(vm, map, &vm->map_text)) {
+		verify_vmlinux_close(vm);
+		return NULL;
+	}
 	return vm;
 }
 
@@ -125,6 +311,7 @@ void verify_vmlinux_close(struct verify_vmlinux *vm)
 		return;
 	target_free(&vm->t);
 	free(vm->data);
+	free(vm->map_text);
 	elf_input_close(&vm->in);
 	free(vm);
 }
@@ -251,7 +438,7 @@ static void verify_one(const struct cmp *c, const struct target *t, const char *
 					ts->bind == STB_LOCAL) {
 			continue;
 		}
-		if (ts->size != n) {
+		if (ts->size != n && ts->size != UINT64_MAX) {
 			other = ts;
 			continue;
 		}

@@ -20,6 +20,13 @@ struct verify_vmlinux;
 
 /* Open a vmlinux ELF with its .symtab; NULL after a message. */
 struct verify_vmlinux *verify_vmlinux_open(const char *path);
+/*
+ * Without a -dbg vmlinux: the distribution's compressed image (an x86
+ * bzImage), decompressed into elf (kept there, and reused while it is newer
+ * than the image), its functions located by a symbol map (kallsyms,
+ * System.map or a klp-symbols map) relative to _text.
+ */
+struct verify_vmlinux *verify_image_open(const char *image, const char *map, const char *elf);
 void verify_vmlinux_close(struct verify_vmlinux *vm);
 
 struct verify_result {

@@ -2,8 +2,10 @@
 # klp-source on the kernel under test: real files rebuilt from Debian's
 # linux-source tarball of the same version and proven to be the shipped code,
 # function by function. Two files of vmlinux (fs/namei.c, kernel/sys.c)
-# against the -dbg package's vmlinux when it is there, and one file of a
-# module (fs/ext4/inode.c) against the installed ext4.ko. No boot.
+# against the -dbg package's vmlinux when it is there, and against
+# /boot/vmlinuz with the kallsyms dump the harness keeps (one boot, shared
+# with the other tests), and one file of a module (fs/ext4/inode.c) against
+# the installed ext4.ko.
 #
 # The tarball is extracted once (30-60 s) into $KLP_E2E_CACHE/source/<Debian
 # version>/tree and kept, with the objects: a run after the first rebuilds
@@ -83,6 +85,34 @@ like "$out" "^fs/ext4/inode.c: $n/$n functions identical with /lib/modules/$rel/
 	"fs/ext4/inode.c: all $n functions are the installed ext4.ko's"
 like "$out" "^verify: [0-9]+/[0-9]+ functions identical in $(echo $files | wc -w) files, every difference explained$" \
 	"the summary line"
+
+# Without the -dbg vmlinux: the code of /boot/vmlinuz, located by the
+# booted kernel's kallsyms (KASLR: relative to _text).
+ksyms=$(e2e_kallsyms)
+if [ -n "$ksyms" ]; then
+	start=$(date +%s)
+	out=$(klp-source -q -k "$kdir" -s "$tarball" --cache "$cache" --verify \
+		--image "/boot/vmlinuz-$rel" --map "$ksyms" fs/namei.c kernel/sys.c 2>&1)
+	rc=$?
+	diag "--image: $(($(date +%s) - start)) s"
+	printf '%s\n' "$out" | while IFS= read -r l; do diag "$l"; done
+	is "$rc" 0 "--image /boot/vmlinuz-$rel --map kallsyms: every difference explained"
+	n=$(nfuncs "$(obj fs/namei.c)")
+	like "$out" "^fs/namei.c: $n/$n functions identical$" \
+		"--image: fs/namei.c: all $n functions are the image's"
+	n=$(nfuncs "$(obj kernel/sys.c)")
+	weak=$(printf '%s\n' "$out" | grep -c ': __weak, overridden by another definition$')
+	like "$out" "^kernel/sys.c: $((n - weak))/$n functions identical$" \
+		"--image: kernel/sys.c: $((n - weak))/$n identical, the $weak others __weak"
+	is "$(printf '%s\n' "$out" | grep '^    ' | grep -vc ': __weak, overridden')" 0 \
+		"--image: no other difference"
+	printf 'not a kernel' > "$T/junk"
+	out=$(klp-source -q -k "$kdir" -s "$tarball" --cache "$cache" --verify \
+		--image "$T/junk" --map "$ksyms" fs/namei.c 2>&1)
+	like "$?:$out" "^1:.*junk: not an x86 bzImage" "--image refuses a file that is not a bzImage"
+else
+	fail "a kallsyms dump of $rel for --image"
+fi
 
 start=$(date +%s)
 klp-source -k "$kdir" -s "$tarball" --cache "$cache" $files > /dev/null 2> "$T/err2"

@@ -48,6 +48,13 @@ is "$rc" 2 "no -k: a usage error"
 run_ks -k "$T/k" -s "$T/src"
 is "$rc" 2 "no files: a usage error"
 
+run_ks -k "$T/k" -s "$T/src" --image /boot/vmlinuz fs/foo/a.c
+is "$rc" 2 "--image without --verify: a usage error"
+run_ks -k "$T/k" -s "$T/src" --verify --image /boot/vmlinuz fs/foo/a.c
+like "$rc:$out" "^2:.*either --vmlinux FILE or --image FILE --map MAP" "--image without --map: a usage error"
+run_ks -k "$T/k" -s "$T/src" --verify --vmlinux v --image i --map m fs/foo/a.c
+is "$rc" 2 "--vmlinux with --image: a usage error"
+
 run_ks -k "$T/nowhere" -s "$T/src" fs/foo/a.c
 is "$rc" 1 "a missing headers tree is refused"
 like "$out" "$T/nowhere/include/config/kernel.release: .*not a kernel headers tree" \
