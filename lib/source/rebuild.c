@@ -589,12 +589,15 @@ static int file_role(struct source_ctx *ctx, const char *path, char **module, ch
 		/*
 		 * A part of a composite: <comp>-y, <comp>-objs, <comp>-$(CONFIG_X),
 		 * possibly through a list variable of its own
-		 * (isofs-objs-y := dir.o ...; isofs-objs := $(isofs-objs-y)).
+		 * (isofs-objs-y := dir.o ...; isofs-objs := $(isofs-objs-y)), or
+		 * a list that an obj- line takes in whole
+		 * (mmu-$(CONFIG_MMU) := memory.o ...; obj-y := ... $(mmu-y)).
 		 */
+		bool direct = false;
 		int depth;
 
 		for (depth = 0; depth < 8; depth++) {
-			char *dash = strrchr(var, '-'), *ref;
+			char *dash = strrchr(var, '-'), *ref, *next;
 
 			if (!dash || suffix_value(ctx, dash + 1) != 'y') {
 				pr_err("%s: not built in this configuration (%s in %s)", path, var, mk);
@@ -606,24 +609,40 @@ static int file_role(struct source_ctx *ctx, const char *path, char **module, ch
 			if (var2)
 				break;
 			ref = xasprintf("$(%s)", var);
-			free(var);
-			var = assigned_in(text, ref);
+			next = assigned_in(text, ref);
 			free(ref);
-			if (!var || str_starts_with(var, "obj-"))
+			if (!next && dash[1] == '$') {
+				ref = xasprintf("$(%.*s-y)", (int)(dash - var), var);
+				next = assigned_in(text, ref);
+				free(ref);
+			}
+			free(var);
+			var = next;
+			if (!var)
 				break;
+			if (str_starts_with(var, "obj-")) {
+				direct = true;
+				break;
+			}
 		}
-		if (!var2 || !str_starts_with(var2, "obj-")) {
+		if (direct) {
+			v = suffix_value(ctx, var + 4);
+			if (v == 'm')
+				*module = strndup(obj, strlen(obj) - 2);
+		} else if (!var2 || !str_starts_with(var2, "obj-")) {
 			pr_err("%s: %s: part of %s, which no obj- line builds", path, mk,
 			       comp ? comp : obj);
 			goto out;
+		} else {
+			v = suffix_value(ctx, var2 + 4);
+			*composite = strndup(comp, strlen(comp) - 2);
+			if (v == 'm')
+				*module = xstrdup(*composite);
 		}
-		v = suffix_value(ctx, var2 + 4);
-		*composite = strndup(comp, strlen(comp) - 2);
-		if (v == 'm')
-			*module = xstrdup(*composite);
 	}
 	if (!v) {
-		pr_err("%s: not built in this configuration (%s in %s)", path, var2 ? var2 : var, mk);
+		pr_err("%s: not built in this configuration (%s in %s)", path,
+		       var2 ? var2 : var ? var : obj, mk);
 		free(*module);
 		free(*composite);
 		*module = *composite = NULL;
@@ -641,12 +660,52 @@ out:
 	return ret;
 }
 
+/* line with $(srctree)/$(src), $(src) and $(obj) made root/dir. */
+static void add_rewritten(struct strbuf *kb, const char *line, const char *root, const char *dir)
+{
+	static const char *const refs[] = { "$(srctree)/$(src)", "$(src)", "$(obj)" };
+	const char *p = line;
+
+	while (*p) {
+		size_t i;
+
+		for (i = 0; i < ARRAY_SIZE(refs); i++)
+			if (str_starts_with(p, refs[i]))
+				break;
+		if (i < ARRAY_SIZE(refs)) {
+			strbuf_addf(kb, "%s/%s", root, dir);
+			p += strlen(refs[i]);
+		} else {
+			strbuf_add(kb, p++, 1);
+		}
+	}
+	strbuf_add(kb, "\n", 1);
+}
+
+/* The directory-wide switches of instrumentation and objtool. */
+static bool dir_wide(const char *line, const char *name_end)
+{
+	static const char *const vars[] = {
+		"KCOV_INSTRUMENT", "KASAN_SANITIZE", "KCSAN_SANITIZE", "KMSAN_SANITIZE",
+		"UBSAN_SANITIZE", "GCOV_PROFILE", "OBJECT_FILES_NON_STANDARD",
+	};
+	size_t i, len = name_end - line;
+
+	for (i = 0; i < ARRAY_SIZE(vars); i++)
+		if (len == strlen(vars[i]) && !strncmp(line, vars[i], len))
+			return true;
+	return false;
+}
+
 /*
  * The directory Makefile's settings for this one object (CFLAGS_namei.o,
  * CFLAGS_REMOVE_, OBJECT_FILES_NON_STANDARD_, ...) and for the whole
- * directory (ccflags-*), rewritten for a Kbuild file one level up.
+ * directory (ccflags-*), rewritten for a Kbuild file one level up: its own
+ * directory is root/dir ("$(src)" in the build, the source tree in the
+ * dependency pass, so that its -I paths find the tree's headers there).
  */
-static void dir_settings(const struct source_ctx *ctx, const char *path, struct strbuf *kb)
+static void dir_settings(const struct source_ctx *ctx, const char *path, struct strbuf *kb,
+			 const char *root)
 {
 	char *dir = strndup(path, strrchr(path, '/') - path);
 	const char *base = strrchr(path, '/') + 1;
@@ -658,19 +717,36 @@ static void dir_settings(const struct source_ctx *ctx, const char *path, struct 
 	     line = strtok_r(NULL, "\n", &save)) {
 		char *eq = strchr(line, '='), *name_end;
 
+		{
+			const char *w = line + strspn(line, " \t");
+
+			/*
+			 * Conditionals stay around what is copied, so that
+			 * "ifneq ($(CONFIG_X),y) CFLAGS_core.o := ..." is still
+			 * conditional (Kbuild has the configuration).
+			 */
+			if (str_starts_with(w, "ifeq") || str_starts_with(w, "ifneq") ||
+			    str_starts_with(w, "ifdef") || str_starts_with(w, "ifndef") ||
+			    str_starts_with(w, "else") || str_starts_with(w, "endif")) {
+				strbuf_addf(kb, "%s\n", w);
+				continue;
+			}
+		}
 		if (!eq || line[0] == '\t')
 			continue;
 		name_end = eq;
 		while (name_end > line && strchr("+:? \t", name_end[-1]))
 			name_end--;
-		if (str_starts_with(line, "ccflags-")) {
-			strbuf_addf(kb, "%s\n", line);
+		if (str_starts_with(line, "ccflags-") || dir_wide(line, name_end)) {
+			add_rewritten(kb, line, root, dir);
 		} else if ((size_t)(name_end - line) > strlen(suffix) &&
 			   !strncmp(name_end - strlen(suffix), suffix, strlen(suffix))) {
 			/* Kbuild looks these up by the object's path under M. */
 			int prefix = (int)(name_end - line - strlen(suffix) + 1);
+			char *l = xasprintf("%.*s%s/%s", prefix, line, dir, line + prefix);
 
-			strbuf_addf(kb, "%.*s%s/%s\n", prefix, line, dir, line + prefix);
+			add_rewritten(kb, l, root, dir);
+			free(l);
 		}
 	}
 	free(text);
@@ -851,7 +927,6 @@ int source_rebuild(struct source_ctx *ctx, const char *given, struct rebuilt *r)
 	} else {
 		strbuf_addf(&kb, "obj-y := %s.o\n", stem);
 	}
-	dir_settings(ctx, r->path, &kb);
 
 	/*
 	 * The dependency pass: preprocess with the file's directory in the
@@ -865,7 +940,9 @@ int source_rebuild(struct source_ctx *ctx, const char *given, struct rebuilt *r)
 		int rc;
 
 		strbuf_add(&dep, kb.buf, kb.len);
+		dir_settings(ctx, r->path, &dep, ctx->tree);
 		strbuf_addf(&dep, "ccflags-y += -iquote %s/%s\n", ctx->tree, dir);
+		dir_settings(ctx, r->path, &kb, "$(src)");
 		rc = write_text(kbuild, dep.buf);
 		strbuf_release(&dep);
 		free(dir);

@@ -40,7 +40,9 @@ done
 
 cache=$E2E_CACHE/source
 files="fs/ext4/inode.c"
-[ -n "$dbg" ] && files="fs/namei.c kernel/sys.c $files"
+# kernel/sched/core.c: its Makefile's CFLAGS_core.o is conditional;
+# mm/memory.c is listed through $(mmu-y).
+[ -n "$dbg" ] && files="fs/namei.c kernel/sys.c kernel/sched/core.c mm/memory.c $files"
 start=$(date +%s)
 out=$(klp-source -k "$kdir" -s "$tarball" --cache "$cache" --verify ${dbg:+--vmlinux "$dbg"} \
 	$files 2>"$T/err")
@@ -62,6 +64,11 @@ if [ -n "$dbg" ]; then
 	n=$(nfuncs "$(obj fs/namei.c)")
 	like "$out" "^fs/namei.c: $n/$n functions identical$" \
 		"fs/namei.c: all $n functions are the -dbg vmlinux's"
+
+	for f in kernel/sched/core.c mm/memory.c; do
+		n=$(nfuncs "$(obj $f)")
+		like "$out" "^$f: $n/$n functions identical$" "$f: all $n functions are the -dbg vmlinux's"
+	done
 
 	o=$(obj kernel/sys.c)
 	n=$(nfuncs "$o")
