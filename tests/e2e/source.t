@@ -117,6 +117,21 @@ if [ -n "$ksyms" ]; then
 	out=$(klp-source -q -k "$kdir" -s "$tarball" --cache "$cache" --verify \
 		--image "$T/junk" --map "$ksyms" fs/namei.c 2>&1)
 	like "$?:$out" "^1:.*junk: not an x86 bzImage" "--image refuses a file that is not a bzImage"
+	out=$(klp-source -q -k "$kdir" -s "$tarball" --cache "$cache" --verify \
+		--image "/boot/vmlinuz-$rel" --map "$T/junk" fs/namei.c 2>&1)
+	like "$?:$out" "^1:.*junk: no function symbols of vmlinux" "--map refuses a file with no symbols"
+	out=$(klp-source -q -k "$kdir" -s "$tarball" --cache "$cache" --verify \
+		--vmlinux "$T/junk" fs/namei.c 2>&1)
+	like "$?:$out" "^1:.*junk: not an ELF file" "--vmlinux refuses a file that is not ELF"
+	elf=$(ls "$cache/$debver/image/vmlinuz-$rel.elf" 2>/dev/null)
+	out=$(klp-source -q -k "$kdir" -s "$tarball" --cache "$cache" --verify \
+		--vmlinux "$elf" fs/namei.c 2>&1)
+	like "$?:$out" "^1:.*no function symbols \(.symtab\): use the -dbg package's vmlinux" \
+		"--vmlinux refuses a stripped vmlinux (the image's) and says which one to use"
+	out=$(klp-source -q -k "$kdir" -s "$tarball" --cache "$cache" --verify \
+		fs/namei.c 2>&1)
+	like "$?:$out" "^1:.*fs/namei.c: a file of vmlinux: --verify needs --vmlinux FILE" \
+		"--verify of a file of vmlinux without a vmlinux is refused"
 else
 	fail "a kallsyms dump of $rel for --image"
 fi
