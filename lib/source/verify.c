@@ -504,6 +504,54 @@ static void module_target(struct elf_file *ko, struct target *t)
 	target_index(t);
 }
 
+/*
+ * A module as installed: compressed ones (6.12 installs .ko.xz) are
+ * decompressed into a temporary file for the module model, which reads
+ * files, and the file is unlinked at once: the model keeps it open.
+ */
+static struct elf_file *open_module(const char *ko)
+{
+	enum compression c = compression_by_name(ko);
+	const char *tmpdir = getenv("TMPDIR");
+	struct elf_file *elf = NULL;
+	struct mapped_file mf;
+	char *out = NULL, *err = NULL, *tmp;
+	size_t size;
+	int fd;
+
+	if (c == COMPRESSION_NONE)
+		return elf_open_read(ko);
+	if (map_file(&mf, ko))
+		return NULL;
+	if (decompress(ko, c, mf.data, mf.size, &out, &size, &err)) {
+		pr_err("%s", err);
+		free(err);
+		unmap_file(&mf);
+		return NULL;
+	}
+	unmap_file(&mf);
+	tmp = xasprintf("%s/klp-source-ko.XXXXXX", tmpdir && *tmpdir ? tmpdir : "/tmp");
+	fd = mkstemp(tmp);
+	if (fd < 0 || write(fd, out, size) != (ssize_t)size) {
+		pr_err("%s: cannot write the decompressed %s: %s", tmp, ko, strerror(errno));
+	} else {
+		elf = elf_open_read(tmp);
+		/* Messages about it name the file given, not the copy. */
+		if (elf)
+			elf->path = ko;
+		else
+			pr_err("%s: not a valid module once decompressed (the copy %s above)",
+			       ko, tmp);
+	}
+	if (fd >= 0) {
+		close(fd);
+		unlink(tmp);
+	}
+	free(tmp);
+	free(out);
+	return elf;
+}
+
 int verify_object(const char *object, const char *path, struct verify_vmlinux *vm,
 		  const char *ko, struct verify_result *res)
 {
@@ -520,7 +568,7 @@ int verify_object(const char *object, const char *path, struct verify_vmlinux *v
 		return -1;
 	c.arch = arch_lookup(&obj->ehdr);
 	if (ko) {
-		mod = elf_open_read(ko);
+		mod = open_module(ko);
 		if (!mod) {
 			elf_close(obj);
 			return -1;

@@ -156,6 +156,18 @@ is "$(find "$T/tree" -type f | sort | tr '\n' ' ')" \
 	"$(for f in $files; do echo "$T/tree/$f"; done | sort | tr '\n' ' ')" \
 	"the source tree is left as it was"
 
+# A modules tree that installs compressed modules (6.12: .ko.xz).
+mkdir -p "$T/mods/kernel/fs/isofs"
+xz -c "/lib/modules/$rel/$ko" > "$T/mods/kernel/fs/isofs/isofs.ko.xz"
+echo "kernel/fs/isofs/isofs.ko.xz:" > "$T/mods/modules.dep"
+run_ks -q -k "$kdir" -s "$T/tree" --verify --modules "$T/mods" fs/isofs/dir.c
+like "$rc:$out" "^0:fs/isofs/dir.c: ([0-9]+)/\1 functions identical with $T/mods/kernel/fs/isofs/isofs.ko.xz$" \
+	"a compressed module is read"
+head -c 100 "/lib/modules/$rel/$ko" | xz -c > "$T/mods/kernel/fs/isofs/isofs.ko.xz"
+run_ks -q -k "$kdir" -s "$T/tree" --verify --modules "$T/mods" fs/isofs/dir.c
+is "$rc" 1 "a truncated compressed module is refused"
+like "$out" "isofs.ko.xz: not a valid module once decompressed" "... by its name"
+
 # A changed source is not the shipped code: the proof must say so.
 cp -r "$T/tree" "$T/changed"
 chmod -R u+w "$T/changed"
