@@ -5,7 +5,7 @@ source "$(dirname "$0")/../lib.sh"
 
 want=$(cd "$TOP" && git describe --tags --dirty 2>/dev/null | sed 's/^v//')
 [ -n "$want" ] || want=$(cat "$TOP/VERSION")
-for t in klp-convert klp-symbols klp-check; do
+for t in klp-convert klp-symbols klp-check klp-source; do
 	is "$("$KLP_BIN/$t" --version 2>&1)" "$t $want" "$t --version prints '$t $want'"
 done
 is "$(KLP_BIN=$KLP_BIN "$TOP/scripts/klp-build" --version 2>&1)" "klp-build $want" \

@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+#ifndef KLP_SOURCE_H
+#define KLP_SOURCE_H
+
+/*
+ * Rebuilding single files of a distribution kernel as the distribution
+ * built them: the exact source (a tree, or Debian's linux-source tarball),
+ * the headers tree of the target (configuration, generated headers, Kbuild
+ * rules) and the compiler the kernel was built with. A file goes to a
+ * scratch directory at its relative path with the local headers it
+ * includes, and Kbuild builds it there, as part of vmlinux (obj-y) or of
+ * its module (-DMODULE, the module's KBUILD_MODNAME), as the configuration
+ * and the Makefiles say.
+ *
+ * What it prepares (the extracted tree, the objects) is cached under one
+ * directory per source version and reused; each entry appears whole, by
+ * rename, or not at all.
+ */
+
+#include <stdbool.h>
+
+struct source_opts {
+	const char *kdir;	/* headers tree of the target */
+	const char *source;	/* a kernel source tree, or a .tar.xz of one */
+	const char *cache;	/* cache root */
+	bool quiet;		/* no "  EXTRACT"/"  CC" lines */
+	bool force;		/* rebuild even when the cache has the object */
+};
+
+struct source_ctx {
+	struct source_opts o;
+	char *release;		/* include/config/kernel.release */
+	char *distver;		/* Debian's version from UTS_VERSION, or NULL */
+	char *srcver;		/* VERSION.PATCHLEVEL.SUBLEVEL of the source */
+	char *tree;		/* the source tree to read */
+	char *cachedir;		/* <cache>/<srcver or distver> */
+	char *objdir;		/* where this tree's objects for this target are kept */
+	char *cc;		/* the compiler's command */
+};
+
+struct rebuilt {
+	char *path;		/* fs/namei.c, as given (normalised) */
+	char *object;		/* the cached object */
+	char *module;		/* its module's name, NULL for vmlinux */
+};
+
+/* Checks versions and the compiler, extracts or finds the tree. 0 or -1 after a message. */
+int source_open(struct source_ctx *ctx, const struct source_opts *o);
+void source_close(struct source_ctx *ctx);
+/* Rebuild (or take from the cache) one file. 0 or -1 after a message naming it. */
+int source_rebuild(struct source_ctx *ctx, const char *path, struct rebuilt *out);
+void rebuilt_free(struct rebuilt *r);
+
+#endif

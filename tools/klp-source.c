@@ -1,0 +1,250 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * klp-source: rebuild files of a distribution kernel from its exact source,
+ * as the distribution built them, and prove the result is the shipped code.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "base/cmdline.h"
+#include "base/util.h"
+#include "source/source.h"
+#include "source/verify.h"
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: klp-source [-q] [-v] -k KDIR -s SOURCE [--cache DIR] PATH...\n"
+		"       klp-source -k KDIR -s SOURCE --verify (--vmlinux FILE | --image FILE --map MAP)\n"
+		"                  [--modules DIR] PATH...\n"
+		"\n"
+		"Rebuild each PATH (fs/namei.c) of the kernel whose headers tree is KDIR from\n"
+		"its source, as the distribution built it (built-in, or as a part of its\n"
+		"module), and print \"PATH: OBJECT\". Objects are cached and reused.\n"
+		"\n"
+		"  -k, --kdir KDIR     the target's headers tree (/lib/modules/REL/build)\n"
+		"  -s, --source SRC    a kernel source tree, or Debian's linux-source .tar.xz\n"
+		"  --cache DIR         where the extracted tree and objects are kept\n"
+		"                      (default: $XDG_CACHE_HOME/klp-source, ~/.cache/klp-source)\n"
+		"  --force             rebuild even when the cache has the object\n"
+		"  --verify            compare every function with the target's code\n"
+		"  --vmlinux FILE      the target's vmlinux with symbols (Debian's -dbg one)\n"
+		"  --image FILE        without it: the compressed image (/boot/vmlinuz-REL)\n"
+		"  --map MAP           with --image: kallsyms, System.map or a klp-symbols map\n"
+		"  --modules DIR       the target's modules (default: /lib/modules/REL)\n"
+		"  -q, --quiet         no progress lines\n"
+		"  -v, --verbose       say what each step found\n"
+		"  -h, --help          this text\n");
+}
+
+struct opts {
+	struct source_opts src;
+	const char *vmlinux, *modules, *image, *map;
+	bool verify;
+	char **paths;
+	int nr_paths;
+};
+
+enum { OPT_CACHE = 256, OPT_FORCE, OPT_VERIFY, OPT_VMLINUX, OPT_MODULES, OPT_IMAGE, OPT_MAP };
+
+static int parse_opts(int argc, char **argv, struct opts *o)
+{
+	static const struct option longopts[] = {
+		{ "kdir", required_argument, NULL, 'k' },
+		{ "source", required_argument, NULL, 's' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "cache", required_argument, NULL, OPT_CACHE },
+		{ "force", no_argument, NULL, OPT_FORCE },
+		{ "verify", no_argument, NULL, OPT_VERIFY },
+		{ "vmlinux", required_argument, NULL, OPT_VMLINUX },
+		{ "modules", required_argument, NULL, OPT_MODULES },
+		{ "image", required_argument, NULL, OPT_IMAGE },
+		{ "map", required_argument, NULL, OPT_MAP },
+		COMMON_LONGOPTS,
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	while ((c = getopt_long(argc, argv, "k:s:qvh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'k': o->src.kdir = optarg; break;
+		case 's': o->src.source = optarg; break;
+		case 'q': o->src.quiet = true; break;
+		case OPT_CACHE: o->src.cache = optarg; break;
+		case OPT_FORCE: o->src.force = true; break;
+		case OPT_VERIFY: o->verify = true; break;
+		case OPT_VMLINUX: o->vmlinux = optarg; break;
+		case OPT_MODULES: o->modules = optarg; break;
+		case OPT_IMAGE: o->image = optarg; break;
+		case OPT_MAP: o->map = optarg; break;
+		default: common_option(c, usage); break;
+		}
+	}
+	o->paths = argv + optind;
+	o->nr_paths = argc - optind;
+	if (!o->src.kdir || !o->src.source) {
+		pr_err("-k KDIR and -s SOURCE are both needed");
+		return -1;
+	}
+	if (!o->nr_paths) {
+		pr_err("no source files to rebuild (fs/namei.c ...)");
+		return -1;
+	}
+	if ((o->vmlinux || o->image || o->map || o->modules) && !o->verify) {
+		pr_err("--vmlinux, --image, --map and --modules are for --verify");
+		return -1;
+	}
+	if ((o->vmlinux && (o->image || o->map)) || !o->image != !o->map) {
+		pr_err("vmlinux is either --vmlinux FILE or --image FILE --map MAP");
+		return -1;
+	}
+	return 0;
+}
+
+/* The installed module named name, from modules.dep: its path as the kernel's tools list it. */
+static char *find_module(const char *dir, const char *name)
+{
+	char *dep = xasprintf("%s/modules.dep", dir), *ret = NULL;
+	char *want = xasprintf("/%s.ko", name);
+	FILE *f = fopen(dep, "r");
+	char *line = NULL;
+	size_t alloc = 0;
+
+	if (!f) {
+		pr_err("%s: cannot read: %m", dep);
+		goto out;
+	}
+	while (getline(&line, &alloc, f) > 0) {
+		char *colon = strchr(line, ':'), *ko;
+
+		if (!colon)
+			continue;
+		*colon = '\0';
+		ko = strstr(line, want);
+		/* foo.ko, foo.ko.xz, foo.ko.zst: the name ends at ".ko". */
+		if (ko && (ko[strlen(want)] == '\0' || ko[strlen(want)] == '.')) {
+			ret = xasprintf("%s/%s", dir, line);
+			break;
+		}
+	}
+	if (!ret)
+		pr_err("%s: no module %s.ko", dep, name);
+	free(line);
+	fclose(f);
+out:
+	free(dep);
+	free(want);
+	return ret;
+}
+
+/* The image's vmlinux is decompressed into the cache, beside the source's tree. */
+static struct verify_vmlinux *open_image(const struct source_ctx *ctx, const struct opts *o)
+{
+	const char *base = strrchr(o->image, '/') ? strrchr(o->image, '/') + 1 : o->image;
+	char *dir = xasprintf("%s/image", ctx->cachedir);
+	char *elf = xasprintf("%s/%s.elf", dir, base);
+	struct verify_vmlinux *vm = NULL;
+
+	if (mkdir(dir, 0755) && errno != EEXIST)
+		pr_err("%s: cannot create: %m", dir);
+	else
+		vm = verify_image_open(o->image, o->map, elf);
+	free(dir);
+	free(elf);
+	return vm;
+}
+
+static int run(struct opts *o)
+{
+	struct verify_vmlinux *vm = NULL;
+	struct source_ctx ctx;
+	size_t identical = 0, total = 0, files = 0, unexplained = 0;
+	char *modules = NULL;
+	int i, ret = 1;
+
+	if (source_open(&ctx, &o->src))
+		return 1;
+	if (o->verify)
+		modules = o->modules ? xstrdup(o->modules) : xasprintf("/lib/modules/%s", ctx.release);
+	for (i = 0; i < o->nr_paths; i++) {
+		struct verify_result res = { 0 };
+		struct rebuilt r;
+		char *ko = NULL;
+
+		if (source_rebuild(&ctx, o->paths[i], &r))
+			goto out;
+		if (!o->verify) {
+			printf("%s: %s\n", r.path, r.object);
+			rebuilt_free(&r);
+			continue;
+		}
+		if (r.module) {
+			ko = find_module(modules, r.module);
+		} else if (!vm && o->vmlinux) {
+			vm = verify_vmlinux_open(o->vmlinux);
+		} else if (!vm && o->image) {
+			vm = open_image(&ctx, o);
+		} else if (!vm) {
+			pr_err("%s: a file of vmlinux: --verify needs --vmlinux FILE or --image FILE --map MAP",
+			       r.path);
+		}
+		if ((r.module && !ko) || (!r.module && !vm) ||
+		    verify_object(r.object, r.path, vm, ko, &res)) {
+			free(ko);
+			rebuilt_free(&r);
+			goto out;
+		}
+		printf("%s: %zu/%zu functions identical%s%s\n", r.path, res.identical, res.total,
+		       r.module ? " with " : "", r.module ? ko : "");
+		if (res.notes.len)
+			fputs(res.notes.buf, stdout);
+		identical += res.identical;
+		total += res.total;
+		unexplained += res.unexplained;
+		files++;
+		verify_result_release(&res);
+		free(ko);
+		rebuilt_free(&r);
+	}
+	if (o->verify)
+		printf("verify: %zu/%zu functions identical in %zu files%s\n", identical, total,
+		       files, unexplained ? "" : ", every difference explained");
+	ret = o->verify && unexplained ? 1 : 0;
+	if (unexplained)
+		pr_err("%zu functions differ without an explanation", unexplained);
+out:
+	fflush(stdout);
+	verify_vmlinux_close(vm);
+	free(modules);
+	source_close(&ctx);
+	return ret;
+}
+
+int main(int argc, char **argv)
+{
+	struct opts o = { 0 };
+	char *cache = NULL;
+	int ret;
+
+	progname = "klp-source";
+	if (parse_opts(argc, argv, &o)) {
+		usage(stderr);
+		return 2;
+	}
+	if (!o.src.cache) {
+		const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+
+		if (xdg && *xdg)
+			cache = xasprintf("%s/klp-source", xdg);
+		else
+			cache = xasprintf("%s/.cache/klp-source", home && *home ? home : "/tmp");
+		o.src.cache = cache;
+	}
+	ret = run(&o);
+	free(cache);
+	return ret;
+}
