@@ -1,0 +1,315 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * What the directory's Makefile says of a file: built in or part of which
+ * module (composites, lists, conditionals on the configuration), and the
+ * flags it adds for it.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "source/run.h"
+#include "source/source.h"
+#include "source/source_priv.h"
+
+/* Makefiles ------------------------------------------------------------------ */
+
+/* The Makefile's text with continuation lines joined and comments dropped. */
+static char *makefile_logical(const char *path)
+{
+	char *text = read_text(path), *r, *w;
+
+	if (!text)
+		return NULL;
+	for (r = w = text; *r; r++) {
+		if (*r == '\\' && r[1] == '\n') {
+			*w++ = ' ';
+			r++;
+		} else if (*r == '#') {
+			while (r[1] && r[1] != '\n')
+				r++;
+		} else {
+			*w++ = *r;
+		}
+	}
+	*w = '\0';
+	return text;
+}
+
+/* Does the assignment's value (after = or +=) list word as a whole word? */
+static bool lists_word(const char *value, const char *word)
+{
+	size_t len = strlen(word);
+	const char *p = value;
+
+	while ((p = strstr(p, word))) {
+		bool start = p == value || isspace((unsigned char)p[-1]);
+		bool end = !p[len] || isspace((unsigned char)p[len]);
+
+		if (start && end)
+			return true;
+		p += len;
+	}
+	return false;
+}
+
+/*
+ * The variable that lists word in the Makefile: "obj-y", "obj-$(CONFIG_X)",
+ * "ext4-y", "ext4-$(CONFIG_X)", "foo-objs". NULL when none does.
+ */
+static char *assigned_in(const char *text, const char *word)
+{
+	const char *line = text;
+
+	while (line && *line) {
+		const char *nl = strchr(line, '\n'), *eq;
+		char *l = nl ? strndup(line, nl - line) : xstrdup(line);
+		char *var = NULL;
+
+		eq = strstr(l, "=");
+		if (eq && eq > l && lists_word(eq + 1, word)) {
+			const char *e = eq;
+
+			if (e > l && (e[-1] == '+' || e[-1] == ':' || e[-1] == '?'))
+				e--;
+			while (e > l && isspace((unsigned char)e[-1]))
+				e--;
+			const char *s = l;
+
+			while (isspace((unsigned char)*s))
+				s++;
+			var = strndup(s, e - s);
+		}
+		free(l);
+		if (var)
+			return var;
+		line = nl ? nl + 1 : NULL;
+	}
+	return NULL;
+}
+
+/* 'y', 'm' or 0 for the suffix of a Kbuild variable: "y", "m", "$(CONFIG_X)". */
+static int suffix_value(const struct source_ctx *ctx, const char *suffix)
+{
+	if (!strcmp(suffix, "y") || !strcmp(suffix, "objs"))
+		return 'y';
+	if (!strcmp(suffix, "m"))
+		return 'm';
+	if (str_starts_with(suffix, "$(") && str_ends_with(suffix, ")")) {
+		char *sym = strndup(suffix + 2, strlen(suffix) - 3);
+		int v = source_config_value(ctx, sym);
+
+		free(sym);
+		return v;
+	}
+	return 0;
+}
+
+/*
+ * Built-in or module, and which module: the directory's Makefile lists the
+ * object in obj-<y|m|$(CONFIG_X)> (alone) or in <composite>-<...> (part of
+ * composite.o, itself in an obj- line).
+ */
+int source_file_role(struct source_ctx *ctx, const char *path, char **module, char **composite)
+{
+	char *dir = strndup(path, strrchr(path, '/') ? strrchr(path, '/') - path : 0);
+	const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+	char *obj = xasprintf("%.*s.o", (int)(strlen(base) - 2), base);
+	char *mk = xasprintf("%s/%s/Makefile", ctx->tree, dir);
+	char *text = makefile_logical(mk), *var = NULL, *var2 = NULL, *comp = NULL;
+	int ret = -1, v;
+
+	*module = *composite = NULL;
+	if (!text) {
+		char *kb = xasprintf("%s/%s/Kbuild", ctx->tree, dir);
+
+		text = makefile_logical(kb);
+		free(kb);
+	}
+	if (!text) {
+		pr_err("%s: %s", mk, strerror(errno));
+		goto out;
+	}
+	var = assigned_in(text, obj);
+	if (!var) {
+		pr_err("%s: %s: no Makefile line builds %s", path, mk, obj);
+		goto out;
+	}
+	if (str_starts_with(var, "obj-")) {
+		v = suffix_value(ctx, var + 4);
+		if (v == 'm')
+			*module = strndup(obj, strlen(obj) - 2);
+	} else {
+		/*
+		 * A part of a composite: <comp>-y, <comp>-objs, <comp>-$(CONFIG_X),
+		 * possibly through a list variable of its own
+		 * (isofs-objs-y := dir.o ...; isofs-objs := $(isofs-objs-y)), or
+		 * a list that an obj- line takes in whole
+		 * (mmu-$(CONFIG_MMU) := memory.o ...; obj-y := ... $(mmu-y)).
+		 */
+		bool direct = false;
+		int depth;
+
+		for (depth = 0; depth < 8; depth++) {
+			char *dash = strrchr(var, '-'), *ref, *next;
+
+			if (!dash || suffix_value(ctx, dash + 1) != 'y') {
+				pr_err("%s: not built in this configuration (%s in %s)", path, var, mk);
+				goto out;
+			}
+			free(comp);
+			comp = xasprintf("%.*s.o", (int)(dash - var), var);
+			var2 = assigned_in(text, comp);
+			if (var2)
+				break;
+			ref = xasprintf("$(%s)", var);
+			next = assigned_in(text, ref);
+			free(ref);
+			if (!next && dash[1] == '$') {
+				ref = xasprintf("$(%.*s-y)", (int)(dash - var), var);
+				next = assigned_in(text, ref);
+				free(ref);
+			}
+			free(var);
+			var = next;
+			if (!var)
+				break;
+			if (str_starts_with(var, "obj-")) {
+				direct = true;
+				break;
+			}
+		}
+		if (direct) {
+			v = suffix_value(ctx, var + 4);
+			if (v == 'm')
+				*module = strndup(obj, strlen(obj) - 2);
+		} else if (!var2 || !str_starts_with(var2, "obj-")) {
+			pr_err("%s: %s: part of %s, which no obj- line builds", path, mk,
+			       comp ? comp : obj);
+			goto out;
+		} else {
+			v = suffix_value(ctx, var2 + 4);
+			*composite = strndup(comp, strlen(comp) - 2);
+			if (v == 'm')
+				*module = xstrdup(*composite);
+		}
+	}
+	if (!v) {
+		pr_err("%s: not built in this configuration (%s in %s)", path,
+		       var2 ? var2 : var ? var : obj, mk);
+		free(*module);
+		free(*composite);
+		*module = *composite = NULL;
+		goto out;
+	}
+	ret = 0;
+out:
+	free(comp);
+	free(var);
+	free(var2);
+	free(text);
+	free(mk);
+	free(obj);
+	free(dir);
+	return ret;
+}
+
+/* line with $(srctree)/$(src), $(src) and $(obj) made root/dir. */
+static void add_rewritten(struct strbuf *kb, const char *line, const char *root, const char *dir)
+{
+	static const char *const refs[] = { "$(srctree)/$(src)", "$(src)", "$(obj)" };
+	const char *p = line;
+
+	while (*p) {
+		size_t i;
+
+		for (i = 0; i < ARRAY_SIZE(refs); i++)
+			if (str_starts_with(p, refs[i]))
+				break;
+		if (i < ARRAY_SIZE(refs)) {
+			strbuf_addf(kb, "%s/%s", root, dir);
+			p += strlen(refs[i]);
+		} else {
+			strbuf_add(kb, p++, 1);
+		}
+	}
+	strbuf_add(kb, "\n", 1);
+}
+
+/* The directory-wide switches of instrumentation and objtool. */
+static bool dir_wide(const char *line, const char *name_end)
+{
+	static const char *const vars[] = {
+		"KCOV_INSTRUMENT", "KASAN_SANITIZE", "KCSAN_SANITIZE", "KMSAN_SANITIZE",
+		"UBSAN_SANITIZE", "GCOV_PROFILE", "OBJECT_FILES_NON_STANDARD",
+	};
+	size_t i, len = name_end - line;
+
+	for (i = 0; i < ARRAY_SIZE(vars); i++)
+		if (len == strlen(vars[i]) && !strncmp(line, vars[i], len))
+			return true;
+	return false;
+}
+
+/*
+ * The directory Makefile's settings for this one object (CFLAGS_namei.o,
+ * CFLAGS_REMOVE_, OBJECT_FILES_NON_STANDARD_, ...) and for the whole
+ * directory (ccflags-*), rewritten for a Kbuild file one level up: its own
+ * directory is root/dir ("$(src)" in the build, the source tree in the
+ * dependency pass, so that its -I paths find the tree's headers there).
+ */
+void source_dir_settings(const struct source_ctx *ctx, const char *path, struct strbuf *kb,
+			 const char *root)
+{
+	char *dir = strndup(path, strrchr(path, '/') - path);
+	const char *base = strrchr(path, '/') + 1;
+	char *suffix = xasprintf("_%.*s.o", (int)(strlen(base) - 2), base);
+	char *mk = xasprintf("%s/%s/Makefile", ctx->tree, dir);
+	char *text = makefile_logical(mk), *line, *save = NULL;
+
+	for (line = text ? strtok_r(text, "\n", &save) : NULL; line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		char *eq = strchr(line, '='), *name_end;
+
+		{
+			const char *w = line + strspn(line, " \t");
+
+			/*
+			 * Conditionals stay around what is copied, so that
+			 * "ifneq ($(CONFIG_X),y) CFLAGS_core.o := ..." is still
+			 * conditional (Kbuild has the configuration).
+			 */
+			if (str_starts_with(w, "ifeq") || str_starts_with(w, "ifneq") ||
+			    str_starts_with(w, "ifdef") || str_starts_with(w, "ifndef") ||
+			    str_starts_with(w, "else") || str_starts_with(w, "endif")) {
+				strbuf_addf(kb, "%s\n", w);
+				continue;
+			}
+		}
+		if (!eq || line[0] == '\t')
+			continue;
+		name_end = eq;
+		while (name_end > line && strchr("+:? \t", name_end[-1]))
+			name_end--;
+		if (str_starts_with(line, "ccflags-") || dir_wide(line, name_end)) {
+			add_rewritten(kb, line, root, dir);
+		} else if ((size_t)(name_end - line) > strlen(suffix) &&
+			   !strncmp(name_end - strlen(suffix), suffix, strlen(suffix))) {
+			/* Kbuild looks these up by the object's path under M. */
+			int prefix = (int)(name_end - line - strlen(suffix) + 1);
+			char *l = xasprintf("%.*s%s/%s", prefix, line, dir, line + prefix);
+
+			add_rewritten(kb, l, root, dir);
+			free(l);
+		}
+	}
+	free(text);
+	free(mk);
+	free(suffix);
+	free(dir);
+}
