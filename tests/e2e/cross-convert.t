@@ -270,7 +270,97 @@ SH
 	unlike "$out" 'Unknown symbol|not marked as a livepatch|Oops|BUG|Invalid relocation' "$tag: no loader complaint"
 	e2e_diag_on_fail
 	diag "$tag: annotated boot to /init ${E2E_BOOTED_SECONDS}s, qemu run ${E2E_SECONDS}s"
-	diag "$tag: this arch so far $(($(date +%s) - start))s"
+
+	# --- use-case 3: a livepatch for a module (klp_tgt), before and after ---
+	tsrc=$T/target-$arch/target
+	mkdir -p "$(dirname "$tsrc")"
+	cp -r "$TOP/samples/livepatch-module/target" "$tsrc"
+	tko=$tsrc/klp_tgt.ko
+	if e2e_make "$T/target-$arch.log" "$tsrc" && [ -f "$tko" ]; then
+		pass "$tag: target module klp_tgt builds"
+	else
+		fail "$tag: target module klp_tgt builds" "$(tail -n 30 "$T/target-$arch.log")"
+		continue
+	fi
+	is "$("$RE" -sW "$tko" | awk '$8 == "tgt_counter" && $4 == "OBJECT"' | wc -l)" 2 \
+		"$tag: klp_tgt.ko has two local tgt_counter"
+	tmap=$T/map-tgt-$arch
+	if klp-symbols -o "$tmap" --system-map "$CROSS_SYSMAP" --module "$tko" 2> "$T/tmap-$arch.log"; then
+		pass "$tag: klp-symbols --system-map ... --module klp_tgt.ko writes the map"
+	else
+		fail "$tag: klp-symbols --system-map ... --module klp_tgt.ko writes the map" "$(cat "$T/tmap-$arch.log")"
+		continue
+	fi
+	psrc=$T/patch-$arch/patch
+	mkdir -p "$(dirname "$psrc")"
+	cp -r "$TOP/samples/livepatch-module/patch" "$psrc"
+	pko=$psrc/livepatch-module.ko
+	if "$TOP/scripts/klp-build" -k "$CROSS_TREE" --map "$tmap" "$psrc" "${build[@]}" > "$T/pbuild-$arch.log" 2>&1; then
+		pass "$tag: klp-build builds and converts the livepatch for klp_tgt"
+	else
+		fail "$tag: klp-build builds and converts the livepatch for klp_tgt" "$(cat "$T/pbuild-$arch.log")"
+		continue
+	fi
+	psyms=$("$RE" -sW "$pko")
+	for s in tgt_counter,1 tgt_counter,2 tgt_main_only,0 tgt_aux_only,0 tgt_secret,0; do
+		like "$psyms" "OS \\[0xff20\\] \\.klp\\.sym\\.klp_tgt\\.$s\$" "$tag: .klp.sym.klp_tgt.$s in SHN_LIVEPATCH"
+	done
+	unlike "$psyms" '\.klp\.sym\.rela\.' "$tag: no KLP_RELOC_SYMBOL placeholder left"
+	diag "$tag: klp relocation sections of the klp_tgt patch: $("$RE" -SW "$pko" | grep -o '\.klp\.rela[^ ]*' | tr '\n' ' ')"
+	expect='klp_tgt: patched main=111 aux=222 main_only=333 aux_only=444 secret=41 ro_main=111'
+	orig='klp_tgt: original counter=111'
+
+	cat > "$T/module-late.sh" <<'SH'
+insmod /m/livepatch-module.ko && echo "insmod patch: ok"
+klp_wait livepatch_module
+echo "object-before: $(cat /sys/kernel/livepatch/livepatch_module/klp_tgt/patched)"
+insmod /m/klp_tgt.ko && echo "insmod target: ok"
+echo "object-patched: $(cat /sys/kernel/livepatch/livepatch_module/klp_tgt/patched)"
+echo "patched: $(cat /proc/klp_tgt)"
+echo 0 > /sys/kernel/livepatch/livepatch_module/enabled
+klp_wait livepatch_module
+echo "disabled: $(cat /proc/klp_tgt)"
+dmesg | grep -E 'livepatch|klp_tgt|Unknown symbol|Oops|BUG'
+SH
+	cat > "$T/module-early.sh" <<'SH'
+insmod /m/klp_tgt.ko && echo "insmod target: ok"
+echo "original: $(cat /proc/klp_tgt)"
+insmod /m/livepatch-module.ko && echo "insmod patch: ok"
+klp_wait livepatch_module
+echo "object-patched: $(cat /sys/kernel/livepatch/livepatch_module/klp_tgt/patched)"
+echo "patched: $(cat /proc/klp_tgt)"
+dmesg | grep -E 'livepatch|klp_tgt|Unknown symbol|Oops|BUG'
+SH
+	for order in late early; do
+		e2e_boot "module-$order" "$T/module-$order.sh" "$pko" "$tko"
+		case $order in
+		late) what="patch loaded before klp_tgt" ;;
+		early) what="klp_tgt loaded before the patch" ;;
+		esac
+		e2e_boot_ok "$tag: boot with the klp_tgt livepatch, $what"
+		out=$(cat "$E2E_OUT")
+		diag "$tag guest output (module, $what):"
+		diag "$out"
+		like "$out" '^insmod patch: ok$' "$tag ($order): insmod livepatch-module accepted"
+		like "$out" '^klp_wait: livepatch_module transition=0 enabled=1$' "$tag ($order): patch enabled, transition 0"
+		like "$out" '^insmod target: ok$' "$tag ($order): insmod klp_tgt accepted"
+		is "$(sed -n 's/^patched: //p' "$E2E_OUT")" "$expect" \
+			"$tag ($order): /proc/klp_tgt shows the patched function reading every static right"
+		is "$(sed -n 's/^object-patched: //p' "$E2E_OUT")" 1 "$tag ($order): livepatch_module/klp_tgt/patched is 1"
+		unlike "$out" 'Unknown symbol|not found|ambiguity|Invalid relocation|Oops|BUG' "$tag ($order): no loader or livepatch complaint"
+		if [ "$order" = late ]; then
+			like "$out" "livepatch: applying patch 'livepatch_module' to loading module 'klp_tgt'" \
+				"$tag (late): the kernel patched klp_tgt as it loaded"
+			is "$(sed -n 's/^object-before: //p' "$E2E_OUT")" 0 "$tag (late): klp_tgt object not patched before klp_tgt loads"
+			like "$out" '^klp_wait: livepatch_module gone$' "$tag (late): disabling finished its transition"
+			is "$(sed -n 's/^disabled: //p' "$E2E_OUT")" "$orig" "$tag (late): after disabling, klp_tgt's original tgt_show is back"
+		else
+			is "$(sed -n 's/^original: //p' "$E2E_OUT")" "$orig" "$tag (early): klp_tgt's original output before the patch"
+		fi
+		e2e_diag_on_fail
+		diag "$tag: module-$order boot to /init ${E2E_BOOTED_SECONDS}s, qemu run ${E2E_SECONDS}s"
+	done
+	diag "$tag: this arch $(($(date +%s) - start))s"
 done
 
 done_testing
