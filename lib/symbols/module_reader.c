@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <gelf.h>
 #include <libelf.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -211,6 +212,17 @@ static char symbol_letter(const struct scan *sc, const GElf_Sym *sym)
 	return sc->secs[sym->st_shndx].type;
 }
 
+/*
+ * gas's local labels: "1:" is ".L1\002<n>", "1$:" ".L1\001<n>". They stay in
+ * .symtab when a PC-relative reference into a SHF_MERGE section needs them,
+ * as s390x's __bug_table does with .rodata.str. No livepatch can name them
+ * and no other name's sympos counts them; the map could not carry them.
+ */
+static bool gas_local_label(const char *name)
+{
+	return !strncmp(name, ".L", 2) && strpbrk(name + 2, "\001\002");
+}
+
 static int scan_symbols(struct scan *sc, struct symlist *l)
 {
 	Elf_Data *syms, *strs;
@@ -241,6 +253,9 @@ static int scan_symbols(struct scan *sc, struct symlist *l)
 		}
 		if (sym.st_shndx == SHN_UNDEF || sym.st_shndx >= sc->shnum || !sym.st_name ||
 		    sym.st_name >= strs->d_size || sc->secs[sym.st_shndx].keep == KEEP_NONE)
+			continue;
+		if (GELF_ST_BIND(sym.st_info) == STB_LOCAL &&
+		    gas_local_label((const char *)strs->d_buf + sym.st_name))
 			continue;
 		global[l->nr] = GELF_ST_BIND(sym.st_info) != STB_LOCAL;
 		symlist_add(l, (const char *)strs->d_buf + sym.st_name, sym.st_value, symbol_letter(sc, &sym),
