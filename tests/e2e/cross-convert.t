@@ -39,29 +39,6 @@ done
 [ -n "$runnable" ] || skip_all "$(for a in $ARCHES; do echo -n "$a: $(cross_skip_reason "$a"); "; done)"
 command -v klp-symbols > /dev/null || skip_all "klp-symbols not built (make; KLP_BIN)"
 
-# The same choice as lib-e2e.sh's e2e_pick_homonym (that file is x86's):
-# "NAME COUNT", the vmlinux name with the most symbols, all of them local
-# functions in _stext.._etext, a C identifier, not __pfx_/__cfi_ padding.
-pick_homonym() {
-	awk '
-	/^object / { o = $2; next }
-	o != "vmlinux" { next }
-	$3 == "_stext" { lo = $1 }
-	$3 == "_etext" { hi = $1 }
-	{ n[NR] = $3; a[NR] = $1; t[NR] = $2 }
-	END {
-		for (i in n) {
-			all[n[i]]++
-			if (t[i] == "t" && a[i] >= lo && a[i] < hi)
-				txt[n[i]]++
-		}
-		for (s in txt)
-			if (txt[s] > 1 && txt[s] == all[s] &&
-			    s ~ /^[A-Za-z_][A-Za-z0-9_]*$/ && s !~ /^__(pfx|cfi)_/)
-				print txt[s], s
-	}' "$1" | LC_ALL=C sort -k1,1nr -k2,2 | awk 'NR == 1 { print $2, $1 }' | grep .
-}
-
 map_count() {
 	awk -v n="$2" '/^object /{ o = $2; next } o == "vmlinux" && $3 == n' "$1" | wc -l
 }
@@ -212,7 +189,7 @@ for arch in $ARCHES; do
 	diag "$tag: cmdline boot to /init ${E2E_BOOTED_SECONDS}s, qemu run ${E2E_SECONDS}s"
 
 	# --- use-case 2: a homonym of this kernel, KLP_SYMPOS ---
-	read -r name count < <(pick_homonym "$map")
+	read -r name count < <(e2e_pick_homonym "$map")
 	pos=3
 	[ "${count:-0}" -ge "$pos" ] || pos=${count:-0}
 	if [ -n "${name:-}" ] && [ "$pos" -ge 2 ] &&

@@ -42,6 +42,9 @@
 # Environment: KLP_E2E_CACHE (default /var/tmp/klp-e2e), KLP_E2E_TIMEOUT
 # (seconds per boot, default 240: TCG of a foreign arch is slower than x86).
 
+# shellcheck source=lib-boot.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib-boot.sh"
+
 E2E_CACHE=${KLP_E2E_CACHE:-/var/tmp/klp-e2e}
 E2E_TIMEOUT=${KLP_E2E_TIMEOUT:-240}
 CROSS_KERNEL=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/cross-kernel
@@ -165,29 +168,6 @@ poweroff -f
 EOF
 }
 
-# The same guest helpers as lib-e2e.sh.
-_cross_guest_lib() {
-	cat <<'EOF'
-klp_wait() {
-	_n=0
-	while :; do
-		if [ ! -d /sys/kernel/livepatch/$1 ]; then
-			echo "klp_wait: $1 gone"
-			return 0
-		fi
-		[ "$(cat /sys/kernel/livepatch/$1/transition)" = 0 ] && break
-		_n=$((_n + 1))
-		if [ $_n -gt 300 ]; then
-			echo "klp_wait: $1 still in transition after 30s"
-			return 1
-		fi
-		sleep 0.1
-	done
-	echo "klp_wait: $1 transition=0 enabled=$(cat /sys/kernel/livepatch/$1/enabled)"
-}
-EOF
-}
-
 # e2e_initramfs OUT SCRIPT [KO...]
 e2e_initramfs() {
 	local out=$1 script=$2 root ko
@@ -198,7 +178,7 @@ e2e_initramfs() {
 	ln -s busybox "$root/bin/sh"
 	_cross_init > "$root/init"
 	chmod 755 "$root/init"
-	{ _cross_guest_lib; cat "$script"; } > "$root/script" || return 1
+	{ _e2e_guest_lib; cat "$script"; } > "$root/script" || return 1
 	for ko in "$@"; do
 		cp "$ko" "$root/m/" || return 1
 	done
@@ -293,45 +273,7 @@ e2e_boot() {
 	return 0
 }
 
-e2e_run() {
-	if e2e_boot "$@"; then
-		cat "$E2E_OUT"
-		return 0
-	fi
-	e2e_diag_console >&2
-	return 1
-}
-
-_e2e_keep_log() {
-	local keep
-	keep="$E2E_CACHE/logs"
-	mkdir -p "$keep" 2>/dev/null || return 0
-	keep="$keep/$(basename "$0" .t)-$CROSS_ARCH-$E2E_NAME.log"
-	{
-		cat "$E2E_CONSOLE"
-		echo "---- script output ----"
-		cat "$E2E_OUT"
-	} > "$keep" 2>/dev/null && echo "# e2e: serial log kept in $keep"
-}
-
-e2e_diag_console() {
-	echo "# ---- $CROSS_ARCH console of boot '$E2E_NAME' ($E2E_CONSOLE) ----"
-	tail -n "${1:-80}" "$E2E_CONSOLE" | sed 's/^/#   /'
-	echo "# ---- script output ----"
-	tail -n "${1:-80}" "$E2E_OUT" | sed 's/^/#   /'
-}
-
-e2e_diag_on_fail() {
-	[ "${_tap_failed:-0}" -gt "${_e2e_failed_before:-0}" ] || return 0
-	e2e_diag_console 60
-	_e2e_keep_log
-}
-
-e2e_boot_ok() {
-	if [ "$E2E_RC" != none ]; then
-		pass "$1 (booted in ${E2E_BOOTED_SECONDS:-?}s, all ${E2E_SECONDS:-?}s, script exit $E2E_RC)"
-	else
-		fail "$1" "boot '$E2E_NAME' did not reach the end of its script"
-		e2e_diag_console
-	fi
-}
+# Where a failed boot's log is kept, and what its console is called (lib-boot.sh).
+_e2e_log_dir() { echo "$E2E_CACHE/logs"; }
+_e2e_log_name() { echo "$CROSS_ARCH-$E2E_NAME"; }
+_e2e_console_label() { echo "$CROSS_ARCH console"; }

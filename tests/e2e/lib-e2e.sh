@@ -48,6 +48,9 @@
 # Never the host's running kernel, never KVM: the kernel under test is the one
 # Debian installed, emulated by TCG so the result does not depend on the host.
 
+# shellcheck source=lib-boot.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib-boot.sh"
+
 E2E_CACHE=${KLP_E2E_CACHE:-/var/tmp/klp-e2e}
 E2E_TIMEOUT=${KLP_E2E_TIMEOUT:-180}
 E2E_QEMU=${KLP_E2E_QEMU:-qemu-system-x86_64}
@@ -124,32 +127,6 @@ sync
 echo "e2e: script end rc=$rc"
 echo "E2E-RC=$rc" > /dev/ttyS1
 reboot -f
-EOF
-}
-
-# Shell functions every guest script can use.
-_e2e_guest_lib() {
-	cat <<'EOF'
-# klp_wait PATCH: wait until the patch's transition is over (an idle busybox
-# system finishes within a second even under TCG). A disabled patch's sysfs
-# directory goes away when its transition ends.
-klp_wait() {
-	_n=0
-	while :; do
-		if [ ! -d /sys/kernel/livepatch/$1 ]; then
-			echo "klp_wait: $1 gone"
-			return 0
-		fi
-		[ "$(cat /sys/kernel/livepatch/$1/transition)" = 0 ] && break
-		_n=$((_n + 1))
-		if [ $_n -gt 300 ]; then
-			echo "klp_wait: $1 still in transition after 30s"
-			return 1
-		fi
-		sleep 0.1
-	done
-	echo "klp_wait: $1 transition=0 enabled=$(cat /sys/kernel/livepatch/$1/enabled)"
-}
 EOF
 }
 
@@ -273,54 +250,10 @@ e2e_boot() {
 	return 0
 }
 
-# e2e_run NAME SCRIPT [KO...]: e2e_boot, then print the script's output;
-# for $(...) callers, which do not see the E2E_* variables. On a failed boot
-# the console goes to stderr and the status is 1.
-e2e_run() {
-	if e2e_boot "$@"; then
-		cat "$E2E_OUT"
-		return 0
-	fi
-	e2e_diag_console >&2
-	return 1
-}
-
-# A failed boot's log outlives $T, so it can be read after prove is done.
-_e2e_keep_log() {
-	local keep
-	keep="$E2E_CACHE/$(e2e_release)/logs"
-	mkdir -p "$keep" 2>/dev/null || return 0
-	keep="$keep/$(basename "$0" .t)-$E2E_NAME.log"
-	{
-		cat "$E2E_CONSOLE"
-		echo "---- script output ----"
-		cat "$E2E_OUT"
-	} > "$keep" 2>/dev/null && echo "# e2e: serial log kept in $keep"
-}
-
-e2e_diag_console() {
-	echo "# ---- serial console of boot '$E2E_NAME' ($E2E_CONSOLE) ----"
-	tail -n "${1:-80}" "$E2E_CONSOLE" | sed 's/^/#   /'
-	echo "# ---- script output ----"
-	tail -n "${1:-80}" "$E2E_OUT" | sed 's/^/#   /'
-}
-
-# e2e_diag_on_fail: after the checks of a boot, print its serial log if any
-# of them failed.
-e2e_diag_on_fail() {
-	[ "${_tap_failed:-0}" -gt "${_e2e_failed_before:-0}" ] || return 0
-	e2e_diag_console 60
-	_e2e_keep_log
-}
-
-e2e_boot_ok() {
-	if [ "$E2E_RC" != none ]; then
-		pass "$1 (booted in ${E2E_SECONDS:-?}s, script exit $E2E_RC)"
-	else
-		fail "$1" "boot '$E2E_NAME' did not reach the end of its script"
-		e2e_diag_console
-	fi
-}
+# Where a failed boot's log is kept, and what its console is called (lib-boot.sh).
+_e2e_log_dir() { echo "$E2E_CACHE/$(e2e_release)/logs"; }
+_e2e_log_name() { echo "$E2E_NAME"; }
+_e2e_console_label() { echo "serial console"; }
 
 # A rebuilt package may keep its release string: the dump belongs to one
 # vmlinuz file, not to a release.
@@ -437,31 +370,6 @@ e2e_map() {
 	echo "$dir/kernel.map"
 }
 
-# e2e_pick_homonym MAP: "NAME COUNT" of the vmlinux function with the most
-# namesakes in the kernel under test (ties: the first name in C order), so a
-# test of sympos never names a function of one release. Every one of the
-# COUNT symbols is a local function in .text (between _stext and _etext: not
-# init code, not data, which would count towards sympos too), and NAME is a C
-# identifier that is not ftrace/CFI padding (__pfx_*, __cfi_*).
-e2e_pick_homonym() {
-	awk '
-	/^object / { o = $2; next }
-	o != "vmlinux" { next }
-	$3 == "_stext" { lo = $1 }
-	$3 == "_etext" { hi = $1 }
-	{ n[NR] = $3; a[NR] = $1; t[NR] = $2 }
-	END {
-		for (i in n) {
-			all[n[i]]++
-			if (t[i] == "t" && a[i] >= lo && a[i] < hi)
-				txt[n[i]]++
-		}
-		for (s in txt)
-			if (txt[s] > 1 && txt[s] == all[s] &&
-			    s ~ /^[A-Za-z_][A-Za-z0-9_]*$/ && s !~ /^__(pfx|cfi)_/)
-				print txt[s], s
-	}' "$1" | LC_ALL=C sort -k1,1nr -k2,2 | awk 'NR == 1 { print $2, $1 }' | grep .
-}
 
 # e2e_pick_clone MAP: "NAME COUNT CLONE CLONE_COUNT": a vmlinux function
 # (COUNT symbols of that name) whose only compiler-made relative is CLONE,
