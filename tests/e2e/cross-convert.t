@@ -212,6 +212,27 @@ for arch in $ARCHES; do
 		continue
 	fi
 	"$RE" -rW "$ako" > "$T/arelocs-$arch"
+	# klp-check's table checks on this arch's module: the map has the patched
+	# function once; a wrong old_name is what the kernel would refuse.
+	ok "$tag: klp-check --tables-only passes on the converted module" \
+		klp-check --tables-only --map "$map" "$ako"
+
+	# --- use-case 3: the same sample without its annotation is refused ---
+	nsrc=$T/noannot-$arch/livepatch-annotated
+	mkdir -p "$(dirname "$nsrc")"
+	cp -r "$TOP/samples/livepatch-annotated" "$nsrc"
+	sed -i '/klp-annotation-begin/,/klp-annotation-end/d' "$nsrc/livepatch-annotated.c"
+	if "$TOP/scripts/klp-build" -k "$CROSS_TREE" --map "$map" "$nsrc" "${build[@]}" \
+		"KLP_AMBIG=$name" "KLP_AMBIG_POS=$pos" > "$T/nbuild-$arch.log" 2>&1; then
+		fail "$tag: klp-build refuses the sample without its annotation" "$(cat "$T/nbuild-$arch.log")"
+	else
+		like "$(cat "$T/nbuild-$arch.log")" "symbol '$name' is ambiguous" \
+			"$tag: without the annotation, klp-convert says $name is ambiguous"
+		is "$(grep -cE "KLP_SYMPOS\($name, [0-9]+\)" "$T/nbuild-$arch.log")" "$count" \
+			"$tag: all $count candidates are listed"
+		[ ! -e "$nsrc/livepatch-annotated.ko" ] && pass "$tag: no .ko left after the refusal" ||
+			fail "$tag: no .ko left after the refusal"
+	fi
 	like "$(cat "$T/arelocs-$arch")" "\\.klp\\.sym\\.vmlinux\\.$name,$pos" "$tag: $name became .klp.sym.vmlinux.$name,$pos"
 	unlike "$("$RE" -SW "$ako")" '\.klp\.module_relocs' "$tag: the annotation section is gone"
 	unlike "$(cat "$T/arelocs-$arch")" 'klp\.sym\.vmlinux\.(seq_printf|klp_enable_patch|_?printk)' \
