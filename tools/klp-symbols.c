@@ -4,6 +4,7 @@
  * modules, in the order the kernel counts sympos), or query one.
  */
 #include <getopt.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -206,6 +207,14 @@ int main(int argc, char **argv)
 	int ret;
 
 	progname = "klp-symbols";
+	/*
+	 * A decompressed module is a buffer of up to tens of MB, freed as soon
+	 * as its symbols are read. glibc's adaptive threshold would serve the
+	 * large ones from the reader threads' arenas and keep them there (16 MB
+	 * of peak RSS over 6.12's .ko.xz tree): mapped, they go back at free().
+	 * Below 8 MB, reusing arena memory saves the page faults.
+	 */
+	mallopt(M_MMAP_THRESHOLD, 8 << 20);
 	if (parse_opts(argc, argv, &o) || check_mode(&o)) {
 		usage(stderr);
 		ret = 2;
