@@ -6,6 +6,20 @@
 # E2E_SECONDS (lib-cross.sh also E2E_BOOTED_SECONDS: qemu start to the
 # script) and define _e2e_log_dir, _e2e_log_name and _e2e_console_label.
 
+# _e2e_boot_start NAME DIR: the state of a new boot, its files empty.
+_e2e_boot_start() {
+	E2E_NAME=$1
+	_e2e_failed_before=${_tap_failed:-0}
+	mkdir -p "$2"
+	E2E_OUT=$2/out
+	E2E_CONSOLE=$2/console.log
+	E2E_DATA=$2/data
+	E2E_RC=
+	: > "$E2E_OUT"
+	: > "$E2E_CONSOLE"
+	: > "$E2E_DATA"
+}
+
 # e2e_run NAME SCRIPT [KO...]: e2e_boot, then print the script's output;
 # for $(...) callers, which do not see the E2E_* variables. On a failed boot
 # the console goes to stderr and the status is 1.

@@ -196,18 +196,9 @@ _cross_section() {
 e2e_boot() {
 	local name=$1 script=$2 dir start rc line
 	shift 2
-	E2E_NAME=$name
-	_e2e_failed_before=${_tap_failed:-0}
 	dir="$T/boot-$CROSS_ARCH-$name"
-	mkdir -p "$dir"
-	E2E_OUT=$dir/out
-	E2E_CONSOLE=$dir/console.log
-	E2E_DATA=$dir/data
-	E2E_RC=
+	_e2e_boot_start "$name" "$dir"
 	E2E_BOOTED_SECONDS=
-	: > "$E2E_OUT"
-	: > "$E2E_CONSOLE"
-	: > "$E2E_DATA"
 	if [ -z "$CROSS_ARCH" ]; then
 		echo "e2e: call cross_use ARCH first" > "$E2E_CONSOLE"
 		E2E_RC=none

@@ -198,17 +198,8 @@ e2e_initramfs() {
 e2e_boot() {
 	local name=$1 script=$2 dir rel start rc
 	shift 2
-	E2E_NAME=$name
-	_e2e_failed_before=${_tap_failed:-0}
 	dir="$T/boot-$name"
-	mkdir -p "$dir"
-	E2E_OUT=$dir/out
-	E2E_CONSOLE=$dir/console.log
-	E2E_DATA=$dir/data
-	E2E_RC=
-	: > "$E2E_OUT"
-	: > "$E2E_CONSOLE"
-	: > "$E2E_DATA"
+	_e2e_boot_start "$name" "$dir"
 	if ! _e2e_prereq > "$E2E_CONSOLE" 2>&1; then
 		E2E_RC=none
 		return 1
