@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # shellcheck shell=bash
-# What the real-kernel harnesses share once a boot has run: lib-e2e.sh
+# What the real-kernel harnesses share around a boot: lib-e2e.sh
 # (Debian's x86_64 kernels) and lib-cross.sh (the ppc64le and s390x kernels)
 # source it. They set E2E_NAME, E2E_OUT, E2E_CONSOLE, E2E_RC and
 # E2E_SECONDS (lib-cross.sh also E2E_BOOTED_SECONDS: qemu start to the
