@@ -4,6 +4,8 @@
  * output growth and the same bound.
  */
 #include <lzma.h>
+#include <malloc.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <endian.h>
@@ -113,6 +115,54 @@ static size_t size_hint(enum compression c, const char *in, size_t size)
 	return n && n < MAX_IMAGE ? n : 0;
 }
 
+/*
+ * One spare output buffer per thread, up to SPARE_MAX: a reader going
+ * through thousands of modules reuses the last one's pages instead of having
+ * the allocator trim them and the kernel fault in and zero fresh ones.
+ * Larger images are rare (amdgpu, i915) and not worth holding on to.
+ */
+#define SPARE_MAX (2UL << 20)
+
+static pthread_key_t spare_key;
+static pthread_once_t spare_once = PTHREAD_ONCE_INIT;
+static int spare_key_err;
+
+static void spare_key_init(void)
+{
+	spare_key_err = pthread_key_create(&spare_key, free);
+}
+
+static char *take_spare(size_t *alloc)
+{
+	char *buf = NULL;
+
+	pthread_once(&spare_once, spare_key_init);
+	if (!spare_key_err) {
+		buf = pthread_getspecific(spare_key);
+		pthread_setspecific(spare_key, NULL);
+	}
+	*alloc = buf ? malloc_usable_size(buf) : 0;
+	return buf;
+}
+
+void decompress_release(char *image)
+{
+	char *old;
+	size_t size;
+
+	if (!image)
+		return;
+	pthread_once(&spare_once, spare_key_init);
+	size = malloc_usable_size(image);
+	old = spare_key_err ? NULL : pthread_getspecific(spare_key);
+	if (spare_key_err || size > SPARE_MAX || (old && malloc_usable_size(old) >= size)) {
+		free(image);
+		return;
+	}
+	free(old);
+	pthread_setspecific(spare_key, image);
+}
+
 static int grow_output(struct output *o)
 {
 	if (o->size < o->alloc)
@@ -124,24 +174,71 @@ static int grow_output(struct output *o)
 	return 0;
 }
 
+/*
+ * One xz decoder per thread, reset for each stream rather than made anew:
+ * liblzma then keeps its dictionary (a MiB or more) instead of allocating,
+ * faulting in and freeing it per module, which over 6.12's 4,230 .ko.xz
+ * was most of klp-symbols' system time. Ended when its thread exits.
+ */
+static pthread_key_t xz_key;
+static pthread_once_t xz_once = PTHREAD_ONCE_INIT;
+static int xz_key_err;
+
+static void xz_free(void *p)
+{
+	lzma_end(p);
+	free(p);
+}
+
+static void xz_key_init(void)
+{
+	xz_key_err = pthread_key_create(&xz_key, xz_free);
+}
+
+static lzma_stream *xz_decoder(void)
+{
+	static const lzma_stream init = LZMA_STREAM_INIT;
+	lzma_stream *s;
+
+	pthread_once(&xz_once, xz_key_init);
+	s = xz_key_err ? NULL : pthread_getspecific(xz_key);
+	if (!s) {
+		s = xmalloc(sizeof(*s));
+		*s = init;
+		if (!xz_key_err && pthread_setspecific(xz_key, s))
+			xz_key_err = 1;
+	}
+	return s;
+}
+
+static void xz_done(lzma_stream *s)
+{
+	if (xz_key_err) {
+		lzma_end(s);
+		free(s);
+	}
+}
+
 static int unxz(struct output *o, const char *in, size_t in_size)
 {
-	lzma_stream s = LZMA_STREAM_INIT;
-	lzma_ret r;
+	lzma_stream *s = xz_decoder();
+	lzma_ret r = LZMA_OK;
 
-	if (lzma_stream_decoder(&s, UINT64_MAX, LZMA_CONCATENATED) != LZMA_OK)
+	if (lzma_stream_decoder(s, UINT64_MAX, LZMA_CONCATENATED) != LZMA_OK) {
+		xz_done(s);
 		return fail(o, "cannot start the xz decoder");
-	s.next_in = (const uint8_t *)in;
-	s.avail_in = in_size;
+	}
+	s->next_in = (const uint8_t *)in;
+	s->avail_in = in_size;
 	do {
 		if (grow_output(o))
 			break;
-		s.next_out = (uint8_t *)o->data + o->size;
-		s.avail_out = o->alloc - o->size;
-		r = lzma_code(&s, LZMA_FINISH);
-		o->size = o->alloc - s.avail_out;
-	} while (r == LZMA_OK || (r == LZMA_BUF_ERROR && !s.avail_out));
-	lzma_end(&s);
+		s->next_out = (uint8_t *)o->data + o->size;
+		s->avail_out = o->alloc - o->size;
+		r = lzma_code(s, LZMA_FINISH);
+		o->size = o->alloc - s->avail_out;
+	} while (r == LZMA_OK || (r == LZMA_BUF_ERROR && !s->avail_out));
+	xz_done(s);
 	if (*o->err)
 		return -1;
 	return r == LZMA_STREAM_END ? 0 : fail(o, "corrupt or truncated xz data");
@@ -205,13 +302,18 @@ int decompress(const char *path, enum compression c, const char *in, size_t size
 	       char **out, size_t *out_size, char **err)
 {
 	struct output o = { .path = path, .err = err };
+	size_t hint;
 	int ret;
 
 	*err = NULL;
 	/* One byte more than the hint: reaching it tells the stream ended there. */
-	o.alloc = size_hint(c, in, size);
-	if (o.alloc)
-		o.data = xmalloc(++o.alloc);
+	hint = size_hint(c, in, size);
+	o.data = take_spare(&o.alloc);
+	if (hint && hint + 1 > o.alloc) {
+		free(o.data);
+		o.alloc = hint + 1;
+		o.data = xmalloc(o.alloc);
+	}
 	switch (c) {
 	case COMPRESSION_XZ:
 		ret = unxz(&o, in, size);
@@ -227,7 +329,7 @@ int decompress(const char *path, enum compression c, const char *in, size_t size
 		break;
 	}
 	if (ret) {
-		free(o.data);
+		decompress_release(o.data);
 		o.data = NULL;
 		o.size = 0;
 	}

@@ -27,11 +27,14 @@ const char *compression_name(enum compression c);
 const char *compression_suffix(enum compression c);
 
 /*
- * Decompress in[0..size) into a new buffer (*out, *out_size; free() it).
+ * Decompress in[0..size) into a buffer (*out, *out_size) that the caller
+ * gives back with decompress_release() (free() works too, reusing nothing).
  * More than 1 GiB of output is taken for a bomb and refused. On failure,
  * -1 with *err set to "<path>: <what is wrong>" and *out NULL.
  */
 int decompress(const char *path, enum compression c, const char *in, size_t size,
 	       char **out, size_t *out_size, char **err);
+/* Done with a decompressed buffer: kept for this thread's next decompress(). */
+void decompress_release(char *image);
 
 #endif
