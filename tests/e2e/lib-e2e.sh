@@ -291,6 +291,35 @@ EOF
 	echo "$dir/kallsyms"
 }
 
+# The -dbg package's vmlinux of the kernel under test (with .symtab and
+# DWARF): KLP_E2E_DBG_VMLINUX, an installed one, one extracted by hand under
+# /var/tmp/dbg*/, or else downloaded once (apt-get download, about 1 GB) and
+# only boot/vmlinux-REL taken out of it, kept in the cache. Nothing printed
+# on stdout but the path; fails when the archive has no such package.
+e2e_dbg_vmlinux() {
+	local rel dir f tmp
+	rel=$(e2e_release) || return 1
+	for f in ${KLP_E2E_DBG_VMLINUX:-} "/usr/lib/debug/boot/vmlinux-$rel" \
+		/var/tmp/dbg*/usr/lib/debug/boot/"vmlinux-$rel"; do
+		[ -f "$f" ] && { echo "$f"; return 0; }
+	done
+	dir=$(_e2e_cachedir) || return 1
+	[ -s "$dir/vmlinux-dbg" ] && { echo "$dir/vmlinux-dbg"; return 0; }
+	tmp=$(mktemp -d "$dir/dbg.XXXXXX") || return 1
+	# --occurrence: tar stops at vmlinux instead of reading the whole 1 GB.
+	if (cd "$tmp" && apt-get download -q "linux-image-$rel-dbg" > download.log 2>&1) &&
+	   dpkg-deb --fsys-tarfile "$tmp"/*.deb 2> /dev/null |
+	   tar -x --occurrence=1 -O "./usr/lib/debug/boot/vmlinux-$rel" > "$tmp/vmlinux" 2> /dev/null;
+	   [ -s "$tmp/vmlinux" ] && mv "$tmp/vmlinux" "$dir/vmlinux-dbg"; then
+		rm -rf "$tmp"
+		echo "$dir/vmlinux-dbg"
+		return 0
+	fi
+	echo "e2e: no linux-image-$rel-dbg vmlinux: $(tail -1 "$tmp/download.log" 2>/dev/null)" >&2
+	rm -rf "$tmp"
+	return 1
+}
+
 # e2e_map_modules OUT KO...: the map of the Debian kernel plus our own target
 # modules (their symbols come from the .ko files).
 e2e_map_modules() {
