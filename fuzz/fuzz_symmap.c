@@ -46,8 +46,13 @@ static void check_round_trip(const struct symmap *map)
 
 		if (strcmp(a->name, b->name) || a->nr_syms != b->nr_syms)
 			FUZZ_BUG("object %s differs after a round trip", a->name);
-		for (j = 0; j < a->nr_syms; j++)
+		for (j = 0; j < a->nr_syms; j++) {
+			const char *fa = symmap_file(map, a->syms[j]), *fb = symmap_file(back, b->syms[j]);
+
 			same_symbol(a->syms[j], b->syms[j]);
+			if (!fa != !fb || (fa && strcmp(fa, fb)))
+				FUZZ_BUG("the file of %s differs after a round trip", a->syms[j]->name);
+		}
 	}
 	symmap_free(back);
 }
@@ -100,7 +105,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			const struct map_symbol *s;
 
 			for (s = symmap_lookup(part, wanted_names[i]); s; s = s->next)
-				free(symmap_candidate_line(s));
+				free(symmap_candidate_line(part, s));
 		}
 	}
 	symmap_free(full);

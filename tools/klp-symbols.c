@@ -86,7 +86,7 @@ static int find(const char *path, const char *name)
 		goto out;
 	}
 	for (; first; first = first->next) {
-		char *line = symmap_candidate_line(first);
+		char *line = symmap_candidate_line(map, first);
 
 		puts(line);
 		free(line);

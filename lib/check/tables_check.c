@@ -114,11 +114,12 @@ static void suggest_names(struct finding *f, const struct map_object *obj, const
 	}
 }
 
-static void list_candidates(struct finding *f, const struct map_symbol *first,
-			    const struct map_object *obj)
+static void list_candidates(const struct checker *c, struct finding *f,
+			    const struct map_symbol *first, const struct map_object *obj)
 {
 	const struct map_symbol *s;
 	unsigned int shown = 0, total = symmap_count_in(first, obj);
+	const char *file;
 
 	for (s = first; s; s = s->next) {
 		if (s->obj != obj || (s->flags & MAP_INIT))
@@ -127,8 +128,10 @@ static void list_candidates(struct finding *f, const struct map_symbol *first,
 			finding_note(f, "... and %u more", total - 40);
 			break;
 		}
-		finding_note(f, ".old_sympos = %-3u /* %016llx %c %s */", s->pos,
-			     (unsigned long long)s->addr, s->type, s->name);
+		file = symmap_file(c->map, s);
+		finding_note(f, ".old_sympos = %-3u /* %016llx %c %s%s%s */", s->pos,
+			     (unsigned long long)s->addr, s->type, s->name, file ? ", " : "",
+			     file ? file : "");
 	}
 	finding_note(f, "(numbered as the kernel counts them: %s order; pick the one your "
 		     "patch replaces, e.g. by its address in System.map or /proc/kallsyms)",
@@ -272,7 +275,7 @@ static void check_func_in_map(struct checker *c, const struct map_object *mobj,
 			   "0; the kernel refuses it (\"unresolvable ambiguity for symbol '%s' in "
 			   "object '%s'\"). Set .old_sympos to one of:", objname, name, count,
 			   objname, name, objname);
-		list_candidates(f, first, mobj);
+		list_candidates(c, f, first, mobj);
 		return;
 	}
 	if (fn->old_sympos > count) {
@@ -285,7 +288,7 @@ static void check_func_in_map(struct checker *c, const struct map_object *mobj,
 			   (unsigned long long)fn->old_sympos,
 			   name, objname, count == 1 ? "0 or 1" : "one of");
 		if (count > 1)
-			list_candidates(f, first, mobj);
+			list_candidates(c, f, first, mobj);
 		return;
 	}
 	for (s = first; s; s = s->next)

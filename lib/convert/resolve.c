@@ -73,7 +73,7 @@ static void print_candidates(const struct converter *c, const char *name)
 	if (!c->opts->map)
 		return;
 	for (s = symmap_lookup(c->opts->map, name); s; s = s->next) {
-		line = symmap_candidate_line(s);
+		line = symmap_candidate_line(c->opts->map, s);
 		pr_note("%s", line);
 		free(line);
 	}

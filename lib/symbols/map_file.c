@@ -205,8 +205,19 @@ struct pending_sym {
 	char type;
 };
 
+/* A "#:file PATH" line, for the chunk's symbol sym. */
+struct pending_file {
+	size_t sym;
+	const char *path;
+	size_t len;
+};
+
 struct chunk {
 	const struct strset *filter;
+	struct pending_file *files;
+	size_t nr_files, alloc_files;
+	unsigned long last_sym_line;	/* line of the last symbol, kept or not */
+	bool last_kept;
 	struct lines lr;
 	struct pending_obj *objs;
 	size_t nr_objs, alloc_objs;
@@ -241,7 +252,9 @@ static void chunk_add_symbol(struct chunk *c, const char **f, const size_t *flen
 	struct pending_sym *ps;
 
 	c->nr_read++;
-	if (c->filter && !strset_has(c->filter, f[2], flen[2]))
+	c->last_sym_line = c->lr.lineno;
+	c->last_kept = !c->filter || strset_has(c->filter, f[2], flen[2]);
+	if (!c->last_kept)
 		return;
 	grow_array(&c->syms, &c->alloc_syms, c->nr_syms + 1, sizeof(*c->syms));
 	ps = &c->syms[c->nr_syms++];
@@ -298,6 +311,32 @@ static int parse_slow_line(struct chunk *c)
 	return 0;
 }
 
+/*
+ * A comment; "#:file PATH" right after a symbol's line records the file
+ * that defines it (and goes with the symbol when a filter drops it).
+ */
+static int parse_comment(struct chunk *c)
+{
+	const struct lines *lr = &c->lr;
+	size_t plen = strlen(MAP_FILE_PREFIX);
+	struct pending_file *pf;
+
+	if (lr->len < plen || memcmp(lr->line, MAP_FILE_PREFIX, plen))
+		return 0;
+	if (!c->last_sym_line || c->last_sym_line + 1 != lr->lineno)
+		return chunk_error(c, "a '#:file' line must follow a symbol's line");
+	if (!valid_name(lr->line + plen, lr->len - plen) || lr->len - plen >= 512)
+		return chunk_error(c, "invalid file name in a '#:file' line");
+	if (!c->last_kept)
+		return 0;
+	grow_array(&c->files, &c->alloc_files, c->nr_files + 1, sizeof(*c->files));
+	pf = &c->files[c->nr_files++];
+	pf->sym = c->nr_syms - 1;
+	pf->path = lr->line + plen;
+	pf->len = lr->len - plen;
+	return 0;
+}
+
 static void parse_chunk(struct chunk *c)
 {
 	struct lines *lr = &c->lr;
@@ -311,7 +350,12 @@ static void parse_chunk(struct chunk *c)
 
 		/* Fast path first; anything it cannot take gets the general split. */
 		n = next_simple_line(lr, f, flen, &addr);
-		if (!lr->len || lr->line[0] == '#')
+		if (lr->len && lr->line[0] == '#') {
+			if (parse_comment(c))
+				break;
+			continue;
+		}
+		if (!lr->len)
 			continue;
 		if (n >= 3 && c->nr_objs && !check_symbol(f, flen, n, &addr, &flags, true)) {
 			chunk_add_symbol(c, f, flen, addr, flags);
@@ -342,7 +386,7 @@ static int load_chunk(struct symmap *map, struct chunk *c, unsigned long line_of
 	struct lines lr = { .path = c->lr.path };
 	struct map_object *obj;
 	uint64_t ahead[AHEAD];
-	size_t i, j;
+	size_t i, j, k = 0;
 
 	map->nr_read += c->nr_read;
 	for (j = 0; j < AHEAD; j++)
@@ -358,10 +402,13 @@ static int load_chunk(struct symmap *map, struct chunk *c, unsigned long line_of
 		for (j = po->first_sym; j < end; j++) {
 			const struct pending_sym *ps = &c->syms[j];
 			uint64_t hash = ahead[j % AHEAD];
+			struct map_symbol *s;
 
 			ahead[j % AHEAD] = hash_ahead(map, c, j + AHEAD);
-			symmap_add_hashed(map, obj, ps->name, ps->len, hash, ps->type, ps->addr,
-					  ps->flags);
+			s = symmap_add_hashed(map, obj, ps->name, ps->len, hash, ps->type,
+					      ps->addr, ps->flags);
+			for (; k < c->nr_files && c->files[k].sym == j; k++)
+				symmap_set_file_len(map, s, c->files[k].path, c->files[k].len);
 		}
 	}
 	if (c->err) {
@@ -436,6 +483,7 @@ static int parse_ours(struct symmap *map, struct lines *lr)
 	for (i = 0; i < nr; i++) {
 		free(c[i].objs);
 		free(c[i].syms);
+		free(c[i].files);
 	}
 	return ret;
 }

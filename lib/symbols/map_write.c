@@ -46,8 +46,15 @@ static int write_map(const struct symmap *map, FILE *f)
 		const struct map_object *obj = map->objs[i];
 
 		fprintf(f, "object %s\n", obj->name);
-		for (j = 0; j < obj->nr_syms; j++)
+		for (j = 0; j < obj->nr_syms; j++) {
+			const char *file;
+
 			write_symbol(f, obj->syms[j]);
+			/* A comment to readers that do not know it: the format stays version 1. */
+			file = symmap_file(map, obj->syms[j]);
+			if (file)
+				fprintf(f, "%s%s\n", MAP_FILE_PREFIX, file);
+		}
 	}
 	return ferror(f) ? -1 : 0;
 }

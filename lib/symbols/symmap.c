@@ -4,6 +4,7 @@
  * each symbol's sympos computed as it is added, so that resolution never
  * scans.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -84,6 +85,7 @@ void symmap_free(struct symmap *map)
 	}
 	free(map->objs);
 	hashtab_free(&map->objs_by_name);
+	hashtab_free(&map->files);
 	hashtab_free(&map->names);
 	free(map);
 }
@@ -243,15 +245,69 @@ struct map_symbol *symmap_add(struct symmap *map, struct map_object *obj, const 
 	return symmap_add_len(map, obj, name, strlen(name), type, addr, flags);
 }
 
-char *symmap_candidate_line(const struct map_symbol *s)
+/*
+ * Few symbols have a file (the namesakes klp-symbols --where attributed):
+ * a table beside the map costs nothing to the million others.
+ */
+struct sym_file {
+	const struct map_symbol *sym;
+	const char *file;
+};
+
+void symmap_set_file_len(struct symmap *map, const struct map_symbol *s, const char *file,
+			 size_t len)
 {
+	uint64_t hash = hash_u64((uintptr_t)s);
+	struct sym_file *sf;
+	struct hash_iter it;
+
+	hashtab_for_each(&map->files, hash, it, sf) {
+		if (sf->sym == s) {
+			sf->file = arena_strndup(map, file, len);
+			return;
+		}
+	}
+	sf = arena_alloc(map, sizeof(*sf));
+	sf->sym = s;
+	sf->file = arena_strndup(map, file, len);
+	hashtab_add(&map->files, hash, sf);
+}
+
+void symmap_set_file(struct symmap *map, const struct map_symbol *s, const char *file)
+{
+	symmap_set_file_len(map, s, file, strlen(file));
+}
+
+const char *symmap_file(const struct symmap *map, const struct map_symbol *s)
+{
+	struct sym_file *sf;
+	struct hash_iter it;
+
+	if (!map->files.nr)
+		return NULL;
+	hashtab_for_each(&map->files, hash_u64((uintptr_t)s), it, sf)
+		if (sf->sym == s)
+			return sf->file;
+	return NULL;
+}
+
+size_t symmap_nr_files(const struct symmap *map)
+{
+	return map->files.nr;
+}
+
+char *symmap_candidate_line(const struct symmap *map, const struct map_symbol *s)
+{
+	const char *file = map ? symmap_file(map, s) : NULL;
+
 	if (s->flags & MAP_INIT)
 		return xasprintf("%-20s init  %c %016llx  (init section: gone after the module's "
-				 "init, not a valid sympos)", s->obj->name, s->type,
-				 (unsigned long long)s->addr);
-	return xasprintf("%-20s %4u  %c %016llx  KLP_SYMPOS(%s, %u),%s  /* in KLP_MODULE_RELOC(%s) */",
+				 "init, not a valid sympos)%s%s", s->obj->name, s->type,
+				 (unsigned long long)s->addr, file ? "  " : "", file ? file : "");
+	return xasprintf("%-20s %4u  %c %016llx  KLP_SYMPOS(%s, %u),%s  /* %s%sin KLP_MODULE_RELOC(%s) */",
 			 s->obj->name, s->pos, s->type, (unsigned long long)s->addr, s->name,
-			 s->pos, s->flags & MAP_EXPORTED ? " /* exported */" : "", s->obj->name);
+			 s->pos, s->flags & MAP_EXPORTED ? " /* exported */" : "",
+			 file ? file : "", file ? ", " : "", s->obj->name);
 }
 
 struct map_counts symmap_count_object(const struct map_object *obj)

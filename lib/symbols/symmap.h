@@ -14,6 +14,8 @@
 
 #define MAP_MAGIC "klp-symbol-map 1"
 #define MAP_UPSTREAM_MAGIC "klp-convert-symbol-data.0.1"
+/* After a symbol's line: the source file that defines it (a comment to older readers). */
+#define MAP_FILE_PREFIX "#:file "
 
 /* Longest object name the kernel parses in .klp.rela/.klp.sym names. */
 #define MAP_OBJNAME_MAX 55
@@ -90,9 +92,21 @@ size_t symmap_nr_read(const struct symmap *map);
 
 /*
  * One candidate for a name, as its sympos counts, with the annotation line a
- * patch author pastes (malloc'ed). Callers walk first->next for the others.
+ * patch author pastes (malloc'ed), and its source file when map (may be
+ * NULL) records one. Callers walk first->next for the others.
  */
-char *symmap_candidate_line(const struct map_symbol *s);
+char *symmap_candidate_line(const struct symmap *map, const struct map_symbol *s);
+
+/*
+ * The source file that defines a symbol, when the map records it
+ * (klp-symbols --where: "#:file PATH" after its line); NULL otherwise.
+ */
+const char *symmap_file(const struct symmap *map, const struct map_symbol *s);
+void symmap_set_file(struct symmap *map, const struct map_symbol *s, const char *file);
+void symmap_set_file_len(struct symmap *map, const struct map_symbol *s, const char *file,
+			 size_t len);
+/* How many symbols have a file. */
+size_t symmap_nr_files(const struct symmap *map);
 
 /* Is the symbol a function, by its nm letter? */
 static inline bool map_symbol_is_func(const struct map_symbol *s)

@@ -20,6 +20,7 @@ struct symmap {
 	struct hashtab objs_by_name;	/* struct map_object */
 
 	struct arena_chunk *arena;
+	struct hashtab files;		/* struct sym_file: the source file of a symbol */
 	const struct strset *filter;	/* keep only these names, when set */
 	size_t nr_read;
 };
