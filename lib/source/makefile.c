@@ -5,6 +5,7 @@
  * flags it adds for it.
  */
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +19,9 @@
 #include "source/source_priv.h"
 
 /* Makefiles ------------------------------------------------------------------ */
+
+/* An error, or with quiet a -v line: the caller only wanted to know. */
+#define role_err(quiet, ...) ((quiet) ? pr_info(__VA_ARGS__) : pr_err(__VA_ARGS__))
 
 /* The Makefile's text with continuation lines joined and comments dropped. */
 static char *makefile_logical(const char *path)
@@ -115,7 +119,8 @@ static int suffix_value(const struct source_ctx *ctx, const char *suffix)
  * object in obj-<y|m|$(CONFIG_X)> (alone) or in <composite>-<...> (part of
  * composite.o, itself in an obj- line).
  */
-int source_file_role(struct source_ctx *ctx, const char *path, char **module, char **composite)
+static int file_role(struct source_ctx *ctx, const char *path, char **module, char **composite,
+		     bool quiet)
 {
 	char *dir = strndup(path, strrchr(path, '/') ? strrchr(path, '/') - path : 0);
 	const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
@@ -132,12 +137,12 @@ int source_file_role(struct source_ctx *ctx, const char *path, char **module, ch
 		free(kb);
 	}
 	if (!text) {
-		pr_err("%s: %s", mk, strerror(errno));
+		role_err(quiet, "%s: %s", mk, strerror(errno));
 		goto out;
 	}
 	var = assigned_in(text, obj);
 	if (!var) {
-		pr_err("%s: %s: no Makefile line builds %s", path, mk, obj);
+		role_err(quiet, "%s: %s: no Makefile line builds %s", path, mk, obj);
 		goto out;
 	}
 	if (str_starts_with(var, "obj-")) {
@@ -159,7 +164,7 @@ int source_file_role(struct source_ctx *ctx, const char *path, char **module, ch
 			char *dash = strrchr(var, '-'), *ref, *next;
 
 			if (!dash || suffix_value(ctx, dash + 1) != 'y') {
-				pr_err("%s: not built in this configuration (%s in %s)", path, var, mk);
+				role_err(quiet, "%s: not built in this configuration (%s in %s)", path, var, mk);
 				goto out;
 			}
 			free(comp);
@@ -189,7 +194,7 @@ int source_file_role(struct source_ctx *ctx, const char *path, char **module, ch
 			if (v == 'm')
 				*module = strndup(obj, strlen(obj) - 2);
 		} else if (!var2 || !str_starts_with(var2, "obj-")) {
-			pr_err("%s: %s: part of %s, which no obj- line builds", path, mk,
+			role_err(quiet, "%s: %s: part of %s, which no obj- line builds", path, mk,
 			       comp ? comp : obj);
 			goto out;
 		} else {
@@ -200,7 +205,7 @@ int source_file_role(struct source_ctx *ctx, const char *path, char **module, ch
 		}
 	}
 	if (!v) {
-		pr_err("%s: not built in this configuration (%s in %s)", path,
+		role_err(quiet, "%s: not built in this configuration (%s in %s)", path,
 		       var2 ? var2 : var ? var : obj, mk);
 		free(*module);
 		free(*composite);
@@ -217,6 +222,116 @@ out:
 	free(obj);
 	free(dir);
 	return ret;
+}
+
+int source_file_role(struct source_ctx *ctx, const char *path, char **module, char **composite)
+{
+	return file_role(ctx, path, module, composite, false);
+}
+
+/*
+ * The same without an error when the file is not built: a search over the
+ * tree asks it of files most of which are not, and says why with -v only.
+ */
+int source_file_role_quiet(struct source_ctx *ctx, const char *path, char **module,
+			   char **composite)
+{
+	return file_role(ctx, path, module, composite, true);
+}
+
+/*
+ * Is the file's directory descended into? Each directory up to the top
+ * level must be listed ("sub/" or "sub/dir/") by an ancestor's Makefile or
+ * the target arch's (drivers-y += drivers/s390/), in an obj- line the
+ * configuration makes y or m when it is one.
+ */
+/* The target's arch: the one the headers tree has generated headers for. */
+static char *srcarch(const struct source_ctx *ctx)
+{
+	char *dir = xasprintf("%s/arch", ctx->o.kdir), *ret = NULL;
+	DIR *d = opendir(dir);
+	struct dirent *de;
+
+	while (d && !ret && (de = readdir(d))) {
+		char *gen = xasprintf("%s/%s/include/generated", dir, de->d_name);
+		struct stat st;
+
+		if (de->d_name[0] != '.' && !stat(gen, &st) && S_ISDIR(st.st_mode))
+			ret = xstrdup(de->d_name);
+		free(gen);
+	}
+	if (d)
+		closedir(d);
+	free(dir);
+	return ret;
+}
+
+/* The variable of the target arch's Makefile that lists dir/, or NULL. */
+static char *arch_lists(const struct source_ctx *ctx, const char *dir)
+{
+	char *arch = srcarch(ctx), *mk, *text, *sub, *var;
+
+	if (!arch)
+		return NULL;
+	mk = xasprintf("%s/arch/%s/Makefile", ctx->tree, arch);
+	text = makefile_logical(mk);
+	sub = xasprintf("%s/", dir);
+	var = text ? assigned_in(text, sub) : NULL;
+	free(sub);
+	free(text);
+	free(mk);
+	free(arch);
+	return var;
+}
+
+bool source_dir_built(struct source_ctx *ctx, const char *path)
+{
+	char *dir = strndup(path, strrchr(path, '/') ? strrchr(path, '/') - path : 0);
+	bool built = true;
+
+	while (built && strchr(dir, '/')) {
+		char *up = xstrdup(dir), *slash, *var = NULL;
+
+		/* arch/<arch> is the top Makefile's: its own Kbuild lists the rest. */
+		if (str_starts_with(dir, "arch/") && !strchr(dir + 5, '/')) {
+			free(up);
+			break;
+		}
+		while (!var && (slash = strrchr(up, '/'))) {
+			char *mk, *text, *sub;
+
+			*slash = '\0';
+			/* arch/x86 has both: Kbuild lists kernel/, the Makefile pci/. */
+			sub = xasprintf("%s/", dir + strlen(up) + 1);
+			mk = xasprintf("%s/%s/Kbuild", ctx->tree, up);
+			text = makefile_logical(mk);
+			var = text ? assigned_in(text, sub) : NULL;
+			free(text);
+			free(mk);
+			mk = xasprintf("%s/%s/Makefile", ctx->tree, up);
+			text = var ? NULL : makefile_logical(mk);
+			var = text ? assigned_in(text, sub) : var;
+			free(sub);
+			free(text);
+			free(mk);
+		}
+		if (!var)
+			var = arch_lists(ctx, dir);
+		if (!var) {
+			pr_info("%s: no Makefile lists %s/", path, dir);
+			built = false;
+		} else if (strrchr(var, '-') && str_starts_with(strrchr(var, '-'), "-$(") &&
+			   !suffix_value(ctx, strrchr(var, '-') + 1)) {
+			/* obj-$(CONFIG_X), drivers-$(CONFIG_X), and lists like mmu-$(CONFIG_X). */
+			pr_info("%s: %s/ is not built in this configuration (%s)", path, dir, var);
+			built = false;
+		}
+		free(var);
+		free(up);
+		*strrchr(dir, '/') = '\0';
+	}
+	free(dir);
+	return built;
 }
 
 /* line with $(srctree)/$(src), $(src) and $(obj) made root/dir. */

@@ -18,6 +18,11 @@ int source_config_value(const struct source_ctx *ctx, const char *sym);
  * composite.o, itself in an obj- line). 0, or -1 after a message.
  */
 int source_file_role(struct source_ctx *ctx, const char *path, char **module, char **composite);
+/* The same, with -v lines instead of errors: for asking it of many files. */
+int source_file_role_quiet(struct source_ctx *ctx, const char *path, char **module,
+			   char **composite);
+/* Is the file's directory built: listed by each ancestor's Makefile, y or m? */
+bool source_dir_built(struct source_ctx *ctx, const char *path);
 /*
  * The directory Makefile's settings for this object and for the whole
  * directory, rewritten for a Kbuild file one level up (root/dir).
