@@ -14,6 +14,9 @@
 #include "base/util.h"
 #include "source/source.h"
 #include "source/verify.h"
+#include "source/where.h"
+#include "symbols/map_build.h"
+#include "symbols/symmap.h"
 
 static void usage(FILE *f)
 {
@@ -21,6 +24,8 @@ static void usage(FILE *f)
 		"usage: klp-source [-q] [-v] -k KDIR -s SOURCE [--cache DIR] PATH...\n"
 		"       klp-source -k KDIR -s SOURCE --verify (--vmlinux FILE | --image FILE --map MAP)\n"
 		"                  [--modules DIR] PATH...\n"
+		"       klp-source -k KDIR -s SOURCE --where NAME (--map MAP | --vmlinux FILE\n"
+		"                  [--modules DIR]) [PATH...]\n"
 		"\n"
 		"Rebuild each PATH (fs/namei.c) of the kernel whose headers tree is KDIR from\n"
 		"its source, as the distribution built it (built-in, or as a part of its\n"
@@ -35,6 +40,10 @@ static void usage(FILE *f)
 		"  --vmlinux FILE      the target's vmlinux with symbols (Debian's -dbg one)\n"
 		"  --image FILE        without it: the compressed image (/boot/vmlinuz-REL)\n"
 		"  --map MAP           with --image: kallsyms, System.map or a klp-symbols map\n"
+		"  --where NAME        every copy of NAME in the map, with its sympos and the\n"
+		"                      file that defines it (the files that mention NAME and\n"
+		"                      are built, or only PATH...), matched by the symbols\n"
+		"                      around it; --map is a klp-symbols map or a kallsyms copy\n"
 		"  --modules DIR       the target's modules (default: /lib/modules/REL)\n"
 		"  -q, --quiet         no progress lines\n"
 		"  -v, --verbose       say what each step found\n"
@@ -43,13 +52,14 @@ static void usage(FILE *f)
 
 struct opts {
 	struct source_opts src;
-	const char *vmlinux, *modules, *image, *map;
+	const char *vmlinux, *modules, *image, *map, *where;
 	bool verify;
 	char **paths;
 	int nr_paths;
 };
 
-enum { OPT_CACHE = 256, OPT_FORCE, OPT_VERIFY, OPT_VMLINUX, OPT_MODULES, OPT_IMAGE, OPT_MAP };
+enum { OPT_CACHE = 256, OPT_FORCE, OPT_VERIFY, OPT_VMLINUX, OPT_MODULES, OPT_IMAGE, OPT_MAP,
+       OPT_WHERE };
 
 static int parse_opts(int argc, char **argv, struct opts *o)
 {
@@ -64,6 +74,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		{ "modules", required_argument, NULL, OPT_MODULES },
 		{ "image", required_argument, NULL, OPT_IMAGE },
 		{ "map", required_argument, NULL, OPT_MAP },
+		{ "where", required_argument, NULL, OPT_WHERE },
 		COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
@@ -81,6 +92,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		case OPT_MODULES: o->modules = optarg; break;
 		case OPT_IMAGE: o->image = optarg; break;
 		case OPT_MAP: o->map = optarg; break;
+		case OPT_WHERE: o->where = optarg; break;
 		default: common_option(c, usage); break;
 		}
 	}
@@ -89,6 +101,13 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 	if (!o->src.kdir || !o->src.source) {
 		pr_err("-k KDIR and -s SOURCE are both needed");
 		return -1;
+	}
+	if (o->where) {
+		if (o->verify || o->image || !o->map == !o->vmlinux || (o->map && o->modules)) {
+			pr_err("--where NAME takes either --map MAP or --vmlinux FILE [--modules DIR]");
+			return -1;
+		}
+		return 0;
 	}
 	if (!o->nr_paths) {
 		pr_err("no source files to rebuild (fs/namei.c ...)");
@@ -158,6 +177,129 @@ static struct verify_vmlinux *open_image(const struct source_ctx *ctx, const str
 	return vm;
 }
 
+/* --where's map: a klp-symbols map or a kallsyms copy, or built from vmlinux and modules. */
+static struct symmap *where_map(const struct source_ctx *ctx, const struct opts *o)
+{
+	struct map_sources src = { 0 };
+	struct symmap *map;
+	char *line = NULL, *modules = NULL;
+	size_t alloc = 0;
+	struct stat st;
+	FILE *f;
+
+	if (o->map) {
+		f = fopen(o->map, "r");
+		if (!f) {
+			pr_err("%s: cannot read: %m", o->map);
+			return NULL;
+		}
+		if (getline(&line, &alloc, f) > 0 &&
+		    (str_starts_with(line, MAP_MAGIC) || str_starts_with(line, MAP_UPSTREAM_MAGIC))) {
+			fclose(f);
+			free(line);
+			map = symmap_new();
+			if (symmap_load(map, o->map)) {
+				symmap_free(map);
+				return NULL;
+			}
+			return map;
+		}
+		fclose(f);
+		free(line);
+		src.kallsyms = o->map;
+		return map_build(&src);
+	}
+	src.vmlinux = o->vmlinux;
+	modules = o->modules ? xstrdup(o->modules) : xasprintf("/lib/modules/%s", ctx->release);
+	if (o->modules || !stat(modules, &st)) {
+		src.module_dirs = (const char **)&modules;
+		src.nr_dirs = 1;
+	}
+	map = map_build(&src);
+	free(modules);
+	return map;
+}
+
+static const char *where_reason(const struct where_file *f, const char *name)
+{
+	static char buf[256];
+
+	switch (f->state) {
+	case WHERE_NOT_DEFINED:
+		snprintf(buf, sizeof(buf), "no %s in its object (inlined into its callers, or only "
+			 "mentioned)", name);
+		return buf;
+	case WHERE_NOT_IN_MAP:
+		snprintf(buf, sizeof(buf), "its %s is in none of the map's copies (discarded at "
+			 "link time, or overridden)", name);
+		return buf;
+	case WHERE_UNSURE:
+		return "two copies in the map match it equally well";
+	case WHERE_NO_OBJECT:
+		snprintf(buf, sizeof(buf), "its module %s is not in the map", f->module);
+		return buf;
+	case WHERE_FAILED:
+		return "could not be rebuilt";
+	case WHERE_PLACED:
+		break;
+	}
+	return "";
+}
+
+static int where(struct source_ctx *ctx, const struct opts *o)
+{
+	struct symmap *map = where_map(ctx, o);
+	struct dir_list found = { 0 };
+	struct where_result res = { 0 };
+	char *const *paths = o->paths;
+	size_t nr = o->nr_paths, i, failed = 0;
+	int ret = 1;
+
+	if (!map)
+		return 1;
+	if (!symmap_lookup(map, o->where)) {
+		pr_err("%s: no symbol called '%s'", o->map ? o->map : o->vmlinux, o->where);
+		goto out;
+	}
+	if (!nr) {
+		if (where_find_files(ctx, o->where, &found))
+			goto out;
+		paths = found.paths;
+		nr = found.nr;
+	}
+	if (where_place(ctx, map, o->where, paths, nr, &res))
+		goto out;
+	for (i = 0; i < res.nr_copies; i++) {
+		const struct map_symbol *s = res.copies[i];
+		const struct where_file *f = res.owners[i];
+		bool vmlinux = !strcmp(s->obj->name, "vmlinux");
+
+		printf("%s,%u %s%s%s%s\n", s->name, s->pos,
+		       f ? f->path : "? not attributed: no rebuilt file's symbols match this copy's",
+		       vmlinux ? "" : " [", vmlinux ? "" : s->obj->name, vmlinux ? "" : "]");
+	}
+	for (i = 0; i < res.nr_files; i++) {
+		const struct where_file *f = &res.files[i];
+
+		if (f->state == WHERE_PLACED)
+			continue;
+		failed += f->state == WHERE_FAILED;
+		printf("%s: %s\n", f->path, where_reason(f, o->where));
+	}
+	printf("where: %s: %zu copies, %zu attributed, %zu files rebuilt\n", o->where,
+	       res.nr_copies, res.nr_placed, res.nr_files - failed);
+	ret = res.nr_placed == res.nr_copies && !failed ? 0 : 1;
+	if (res.nr_placed < res.nr_copies)
+		pr_err("%s: %zu of %zu copies not attributed to a file", o->where,
+		       res.nr_copies - res.nr_placed, res.nr_copies);
+out:
+	fflush(stdout);
+	where_result_release(&res);
+	dir_list_release(&found);
+	symmap_free(map);
+	return ret;
+}
+
 static int run(struct opts *o)
 {
 	struct verify_vmlinux *vm = NULL;
@@ -168,6 +310,11 @@ static int run(struct opts *o)
 
 	if (source_open(&ctx, &o->src))
 		return 1;
+	if (o->where) {
+		ret = where(&ctx, o);
+		source_close(&ctx);
+		return ret;
+	}
 	if (o->verify)
 		modules = o->modules ? xstrdup(o->modules) : xasprintf("/lib/modules/%s", ctx.release);
 	for (i = 0; i < o->nr_paths; i++) {
