@@ -274,9 +274,9 @@ static int where(struct source_ctx *ctx, const struct opts *o)
 		const struct where_file *f = res.owners[i];
 		bool vmlinux = !strcmp(s->obj->name, "vmlinux");
 
-		printf("%s,%u %s%s%s%s\n", s->name, s->pos,
-		       f ? f->path : "? not attributed: no rebuilt file's symbols match this copy's",
-		       vmlinux ? "" : " [", vmlinux ? "" : s->obj->name, vmlinux ? "" : "]");
+		printf("%s,%u %s%s%s%s%s\n", s->name, s->pos, f ? f->path : "?",
+		       vmlinux ? "" : " [", vmlinux ? "" : s->obj->name, vmlinux ? "" : "]",
+		       f ? "" : " not attributed: no rebuilt file's symbols match this copy's");
 	}
 	for (i = 0; i < res.nr_files; i++) {
 		const struct where_file *f = &res.files[i];
@@ -382,15 +382,8 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	if (!o.src.cache) {
-		const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
-
-		if (xdg && *xdg)
-			cache = xasprintf("%s/klp-source", xdg);
-		else
-			cache = xasprintf("%s/.cache/klp-source", home && *home ? home : "/tmp");
-		o.src.cache = cache;
-	}
+	if (!o.src.cache)
+		o.src.cache = cache = source_default_cache();
 	ret = run(&o);
 	free(cache);
 	return ret;

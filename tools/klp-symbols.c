@@ -10,6 +10,8 @@
 
 #include "base/cmdline.h"
 #include "base/util.h"
+#include "source/source.h"
+#include "source/where.h"
 #include "symbols/map_build.h"
 #include "symbols/symmap.h"
 
@@ -31,6 +33,13 @@ static void usage(FILE *f)
 		"  --module FILE       one module (repeatable)\n"
 		"  --symvers FILE      Module.symvers: marks exports (repeatable)\n"
 		"\n"
+		"Source files of namesakes (klp-source --where, recorded in the map):\n"
+		"  --where NAME        the file of each copy of NAME (repeatable)\n"
+		"  -k, --kdir KDIR     with --where: the target's headers tree\n"
+		"  -s, --source SRC    with --where: its source tree or linux-source .tar.xz\n"
+		"  --cache DIR         with --where: klp-source's cache\n"
+		"  -q, --quiet         with --where: no progress lines\n"
+		"\n"
 		"  -o, --output MAP    the map to write\n"
 		"  --map MAP           the map to query\n"
 		"  --find NAME         every candidate for NAME with its KLP_SYMPOS line\n"
@@ -42,6 +51,9 @@ static void usage(FILE *f)
 struct opts {
 	const char *output, *map, *find;
 	struct map_sources src;
+	struct source_opts source;
+	const char **where;
+	size_t nr_where, alloc_where;
 	size_t alloc_dirs, alloc_modules, alloc_symvers;
 	bool stats;
 };
@@ -52,11 +64,59 @@ static void push(const char ***v, size_t *nr, size_t *alloc, const char *s)
 	(*v)[(*nr)++] = s;
 }
 
+/*
+ * Each copy of each --where name gets the file klp-source places there. A
+ * copy no file matches is said, and the map is still written: the files
+ * are a help to the author, not a fact the conversion needs.
+ */
+static int attribute(const struct opts *o, struct symmap *map)
+{
+	struct source_ctx ctx;
+	size_t i, j;
+	int ret = 0;
+
+	if (source_open(&ctx, &o->source))
+		return -1;
+	for (i = 0; i < o->nr_where && !ret; i++) {
+		const char *name = o->where[i];
+		struct dir_list files = { 0 };
+		struct where_result res;
+
+		if (!symmap_lookup(map, name)) {
+			pr_warn("--where %s: no symbol of that name in the map", name);
+			continue;
+		}
+		if (where_find_files(&ctx, name, &files) ||
+		    where_place(&ctx, map, name, files.paths, files.nr, &res)) {
+			dir_list_release(&files);
+			ret = -1;
+			break;
+		}
+		for (j = 0; j < res.nr_copies; j++)
+			if (res.owners[j])
+				symmap_set_file(map, res.copies[j], res.owners[j]->path);
+		pr_info("--where %s: %zu of %zu copies attributed", name, res.nr_placed,
+			res.nr_copies);
+		if (res.nr_placed < res.nr_copies)
+			pr_warn("--where %s: %zu of %zu copies not attributed to a file (klp-source "
+				"--where %s says why)", name, res.nr_copies - res.nr_placed,
+				res.nr_copies, name);
+		where_result_release(&res);
+		dir_list_release(&files);
+	}
+	source_close(&ctx);
+	return ret;
+}
+
 static int build(const struct opts *o)
 {
 	struct symmap *map = map_build(&o->src);
 	int ret = 1;
 
+	if (map && o->nr_where && attribute(o, map)) {
+		symmap_free(map);
+		map = NULL;
+	}
 	if (map) {
 		pr_info("%s: %zu objects, %zu symbols", o->output, symmap_nr_objects(map),
 			symmap_nr_symbols(map));
@@ -126,7 +186,7 @@ static int stats(const char *path)
 /* Options -------------------------------------------------------------------- */
 
 enum { OPT_KALLSYMS = 256, OPT_VMLINUX, OPT_SYSTEM_MAP, OPT_MODULES, OPT_MODULE, OPT_SYMVERS,
-       OPT_MAP, OPT_FIND, OPT_STATS };
+       OPT_MAP, OPT_FIND, OPT_STATS, OPT_WHERE, OPT_CACHE };
 
 static int parse_opts(int argc, char **argv, struct opts *o)
 {
@@ -141,15 +201,27 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		{ "map", required_argument, NULL, OPT_MAP },
 		{ "find", required_argument, NULL, OPT_FIND },
 		{ "stats", no_argument, NULL, OPT_STATS },
+		{ "where", required_argument, NULL, OPT_WHERE },
+		{ "kdir", required_argument, NULL, 'k' },
+		{ "source", required_argument, NULL, 's' },
+		{ "cache", required_argument, NULL, OPT_CACHE },
+		{ "quiet", no_argument, NULL, 'q' },
 		COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
 	const char **once = NULL;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "o:vh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "o:k:s:qvh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'o': once = &o->output; break;
+		case 'k': once = &o->source.kdir; break;
+		case 's': once = &o->source.source; break;
+		case OPT_CACHE: once = &o->source.cache; break;
+		case 'q': o->source.quiet = true; continue;
+		case OPT_WHERE:
+			push(&o->where, &o->nr_where, &o->alloc_where, optarg);
+			continue;
 		case OPT_KALLSYMS: once = &o->src.kallsyms; break;
 		case OPT_VMLINUX: once = &o->src.vmlinux; break;
 		case OPT_SYSTEM_MAP: once = &o->src.system_map; break;
@@ -182,8 +254,18 @@ static int check_mode(const struct opts *o)
 	bool sources = src->kallsyms || src->vmlinux || src->system_map || src->nr_dirs ||
 		       src->nr_modules;
 
+	if (o->nr_where && (!o->source.kdir || !o->source.source)) {
+		pr_err("--where NAME needs -k KDIR and -s SOURCE (klp-source's)");
+		return -1;
+	}
+	if (!o->nr_where && (o->source.kdir || o->source.source || o->source.cache ||
+			     o->source.quiet)) {
+		pr_err("-k, -s, --cache and -q are for --where");
+		return -1;
+	}
 	if (o->map) {
-		if (o->output || sources || src->nr_symvers || !!o->find == o->stats) {
+		if (o->output || sources || src->nr_symvers || !!o->find == o->stats ||
+		    o->nr_where) {
 			pr_err("--map takes exactly one of --find NAME and --stats, and no sources");
 			return -1;
 		}
@@ -204,6 +286,7 @@ static int check_mode(const struct opts *o)
 int main(int argc, char **argv)
 {
 	struct opts o = { 0 };
+	char *cache = NULL;
 	int ret;
 
 	progname = "klp-symbols";
@@ -221,10 +304,14 @@ int main(int argc, char **argv)
 	} else if (o.map) {
 		ret = o.find ? find(o.map, o.find) : stats(o.map);
 	} else {
+		if (!o.source.cache)
+			o.source.cache = cache = source_default_cache();
 		ret = build(&o);
 	}
 	free(o.src.module_dirs);
 	free(o.src.modules);
 	free(o.src.symvers);
+	free(o.where);
+	free(cache);
 	return ret;
 }

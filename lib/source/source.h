@@ -44,6 +44,8 @@ struct rebuilt {
 	char *module;		/* its module's name, NULL for vmlinux */
 };
 
+/* $XDG_CACHE_HOME/klp-source, else ~/.cache/klp-source (malloc'ed). */
+char *source_default_cache(void);
 /* Checks versions and the compiler, extracts or finds the tree. 0 or -1 after a message. */
 int source_open(struct source_ctx *ctx, const struct source_opts *o);
 void source_close(struct source_ctx *ctx);

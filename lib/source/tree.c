@@ -318,6 +318,15 @@ out:
 	return ret;
 }
 
+char *source_default_cache(void)
+{
+	const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+
+	if (xdg && *xdg)
+		return xasprintf("%s/klp-source", xdg);
+	return xasprintf("%s/.cache/klp-source", home && *home ? home : "/tmp");
+}
+
 int source_open(struct source_ctx *ctx, const struct source_opts *o)
 {
 	char *path, *text, *pkgver = NULL, *up = NULL, *kernel_release = NULL;
