@@ -97,6 +97,42 @@ static char *assigned_in(const char *text, const char *word)
 	return NULL;
 }
 
+/*
+ * Does any line of the Makefile that lists word say it is built? 1 if one
+ * does (or lists it under a name this cannot evaluate), 0 if every one
+ * evaluates to unset, -1 if none lists it. drivers/Makefile lists usb/
+ * three times, under CONFIG_USB_PHY, CONFIG_USB and CONFIG_USB_SUPPORT.
+ */
+static int suffix_value(const struct source_ctx *ctx, const char *suffix);
+
+static int listed_value(const struct source_ctx *ctx, const char *text, const char *word,
+			char **unset)
+{
+	const char *line = text;
+	int ret = -1;
+
+	while (line && *line && ret != 1) {
+		const char *nl = strchr(line, '\n');
+		char *l = nl ? strndup(line, nl - line) : xstrdup(line);
+		char *var = assigned_in(l, word), *dash;
+
+		if (var) {
+			dash = strrchr(var, '-');
+			if (dash && str_starts_with(dash, "-$(") && !suffix_value(ctx, dash + 1)) {
+				ret = 0;
+				if (!*unset)
+					*unset = xstrdup(var);
+			} else {
+				ret = 1;
+			}
+		}
+		free(var);
+		free(l);
+		line = nl ? nl + 1 : NULL;
+	}
+	return ret;
+}
+
 /* 'y', 'm' or 0 for the suffix of a Kbuild variable: "y", "m", "$(CONFIG_X)". */
 static int suffix_value(const struct source_ctx *ctx, const char *suffix)
 {
@@ -266,22 +302,18 @@ static char *srcarch(const struct source_ctx *ctx)
 	return ret;
 }
 
-/* The variable of the target arch's Makefile that lists dir/, or NULL. */
-static char *arch_lists(const struct source_ctx *ctx, const char *dir)
+/* The target arch's Makefile (drivers-y += drivers/s390/), or NULL. */
+static char *arch_makefile(const struct source_ctx *ctx)
 {
-	char *arch = srcarch(ctx), *mk, *text, *sub, *var;
+	char *arch = srcarch(ctx), *mk, *text;
 
 	if (!arch)
 		return NULL;
 	mk = xasprintf("%s/arch/%s/Makefile", ctx->tree, arch);
 	text = makefile_logical(mk);
-	sub = xasprintf("%s/", dir);
-	var = text ? assigned_in(text, sub) : NULL;
-	free(sub);
-	free(text);
 	free(mk);
 	free(arch);
-	return var;
+	return text;
 }
 
 bool source_dir_built(struct source_ctx *ctx, const char *path)
@@ -291,13 +323,14 @@ bool source_dir_built(struct source_ctx *ctx, const char *path)
 
 	while (built && strchr(dir, '/')) {
 		char *up = xstrdup(dir), *slash, *var = NULL;
+		int v = -1, w;
 
 		/* arch/<arch> is the top Makefile's: its own Kbuild lists the rest. */
 		if (str_starts_with(dir, "arch/") && !strchr(dir + 5, '/')) {
 			free(up);
 			break;
 		}
-		while (!var && (slash = strrchr(up, '/'))) {
+		while (v < 0 && (slash = strrchr(up, '/'))) {
 			char *mk, *text, *sub;
 
 			*slash = '\0';
@@ -305,24 +338,28 @@ bool source_dir_built(struct source_ctx *ctx, const char *path)
 			sub = xasprintf("%s/", dir + strlen(up) + 1);
 			mk = xasprintf("%s/%s/Kbuild", ctx->tree, up);
 			text = makefile_logical(mk);
-			var = text ? assigned_in(text, sub) : NULL;
+			v = text ? listed_value(ctx, text, sub, &var) : -1;
 			free(text);
 			free(mk);
 			mk = xasprintf("%s/%s/Makefile", ctx->tree, up);
-			text = var ? NULL : makefile_logical(mk);
-			var = text ? assigned_in(text, sub) : var;
+			text = v == 1 ? NULL : makefile_logical(mk);
+			if (text && (w = listed_value(ctx, text, sub, &var)) >= 0)
+				v = w;
 			free(sub);
 			free(text);
 			free(mk);
 		}
-		if (!var)
-			var = arch_lists(ctx, dir);
-		if (!var) {
+		if (v < 0) {
+			char *arch = arch_makefile(ctx), *sub = xasprintf("%s/", dir);
+
+			v = arch ? listed_value(ctx, arch, sub, &var) : -1;
+			free(arch);
+			free(sub);
+		}
+		if (v < 0) {
 			pr_info("%s: no Makefile lists %s/", path, dir);
 			built = false;
-		} else if (strrchr(var, '-') && str_starts_with(strrchr(var, '-'), "-$(") &&
-			   !suffix_value(ctx, strrchr(var, '-') + 1)) {
-			/* obj-$(CONFIG_X), drivers-$(CONFIG_X), and lists like mmu-$(CONFIG_X). */
+		} else if (!v) {
 			pr_info("%s: %s/ is not built in this configuration (%s)", path, dir, var);
 			built = false;
 		}
