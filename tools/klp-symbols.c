@@ -35,6 +35,8 @@ static void usage(FILE *f)
 		"\n"
 		"Source files of namesakes (klp-source --where, recorded in the map):\n"
 		"  --where NAME        the file of each copy of NAME (repeatable)\n"
+		"  --where-file PATH   the same for every name PATH (fs/namei.c) defines that\n"
+		"                      its object has more than once; PATH only is rebuilt\n"
 		"  -k, --kdir KDIR     with --where: the target's headers tree\n"
 		"  -s, --source SRC    with --where: its source tree or linux-source .tar.xz\n"
 		"  --cache DIR         with --where: klp-source's cache\n"
@@ -52,8 +54,8 @@ struct opts {
 	const char *output, *map, *find;
 	struct map_sources src;
 	struct source_opts source;
-	const char **where;
-	size_t nr_where, alloc_where;
+	const char **where, **where_files;
+	size_t nr_where, alloc_where, nr_where_files, alloc_where_files;
 	size_t alloc_dirs, alloc_modules, alloc_symvers;
 	bool stats;
 };
@@ -69,6 +71,42 @@ static void push(const char ***v, size_t *nr, size_t *alloc, const char *s)
  * copy no file matches is said, and the map is still written: the files
  * are a help to the author, not a fact the conversion needs.
  */
+/* One name: the candidates found in the tree, or only those of paths when given. */
+static int attribute_name(struct source_ctx *ctx, struct symmap *map, const char *name,
+			  char *const *paths, size_t nr_paths)
+{
+	struct dir_list files = { 0 };
+	struct where_result res;
+	size_t j;
+
+	if (!symmap_lookup(map, name)) {
+		pr_warn("--where %s: no symbol of that name in the map", name);
+		return 0;
+	}
+	if (!paths && where_find_files(ctx, name, &files))
+		goto fail;
+	if (where_place(ctx, map, name, paths ? paths : files.paths, paths ? nr_paths : files.nr,
+			&res))
+		goto fail;
+	for (j = 0; j < res.nr_copies; j++)
+		if (res.owners[j])
+			symmap_set_file(map, res.copies[j], res.owners[j]->path);
+	pr_info("--where %s: %zu of %zu copies attributed", name, res.nr_placed, res.nr_copies);
+	/* With --where-file, the copies of other files are not this run's business. */
+	if (!paths && res.nr_placed < res.nr_copies)
+		pr_warn("--where %s: %zu of %zu copies not attributed to a file (klp-source "
+			"--where %s says why)", name, res.nr_copies - res.nr_placed,
+			res.nr_copies, name);
+	if (paths && !res.nr_placed)
+		pr_warn("--where-file %s: its %s is in none of the map's copies", paths[0], name);
+	where_result_release(&res);
+	dir_list_release(&files);
+	return 0;
+fail:
+	dir_list_release(&files);
+	return -1;
+}
+
 static int attribute(const struct opts *o, struct symmap *map)
 {
 	struct source_ctx ctx;
@@ -77,33 +115,27 @@ static int attribute(const struct opts *o, struct symmap *map)
 
 	if (source_open(&ctx, &o->source))
 		return -1;
-	for (i = 0; i < o->nr_where && !ret; i++) {
-		const char *name = o->where[i];
-		struct dir_list files = { 0 };
-		struct where_result res;
+	/*
+	 * A copy placed by a file's own name lists is its file's: no search of
+	 * the tree, one rebuild per file.
+	 */
+	for (i = 0; i < o->nr_where_files && !ret; i++) {
+		char *path = (char *)o->where_files[i], **names = NULL;
+		struct strset seen = { 0 };
+		size_t nr = 0;
 
-		if (!symmap_lookup(map, name)) {
-			pr_warn("--where %s: no symbol of that name in the map", name);
-			continue;
+		ret = where_ambiguous_names(&ctx, map, path, &seen, &names, &nr);
+		strset_free(&seen);
+		pr_info("--where-file %s: %zu ambiguous names", path, nr);
+		for (j = 0; j < nr; j++) {
+			if (!ret)
+				ret = attribute_name(&ctx, map, names[j], &path, 1);
+			free(names[j]);
 		}
-		if (where_find_files(&ctx, name, &files) ||
-		    where_place(&ctx, map, name, files.paths, files.nr, &res)) {
-			dir_list_release(&files);
-			ret = -1;
-			break;
-		}
-		for (j = 0; j < res.nr_copies; j++)
-			if (res.owners[j])
-				symmap_set_file(map, res.copies[j], res.owners[j]->path);
-		pr_info("--where %s: %zu of %zu copies attributed", name, res.nr_placed,
-			res.nr_copies);
-		if (res.nr_placed < res.nr_copies)
-			pr_warn("--where %s: %zu of %zu copies not attributed to a file (klp-source "
-				"--where %s says why)", name, res.nr_copies - res.nr_placed,
-				res.nr_copies, name);
-		where_result_release(&res);
-		dir_list_release(&files);
+		free(names);
 	}
+	for (i = 0; i < o->nr_where && !ret; i++)
+		ret = attribute_name(&ctx, map, o->where[i], NULL, 0);
 	source_close(&ctx);
 	return ret;
 }
@@ -113,7 +145,7 @@ static int build(const struct opts *o)
 	struct symmap *map = map_build(&o->src);
 	int ret = 1;
 
-	if (map && o->nr_where && attribute(o, map)) {
+	if (map && (o->nr_where || o->nr_where_files) && attribute(o, map)) {
 		symmap_free(map);
 		map = NULL;
 	}
@@ -186,7 +218,7 @@ static int stats(const char *path)
 /* Options -------------------------------------------------------------------- */
 
 enum { OPT_KALLSYMS = 256, OPT_VMLINUX, OPT_SYSTEM_MAP, OPT_MODULES, OPT_MODULE, OPT_SYMVERS,
-       OPT_MAP, OPT_FIND, OPT_STATS, OPT_WHERE, OPT_CACHE };
+       OPT_MAP, OPT_FIND, OPT_STATS, OPT_WHERE, OPT_WHERE_FILE, OPT_CACHE };
 
 static int parse_opts(int argc, char **argv, struct opts *o)
 {
@@ -202,6 +234,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		{ "find", required_argument, NULL, OPT_FIND },
 		{ "stats", no_argument, NULL, OPT_STATS },
 		{ "where", required_argument, NULL, OPT_WHERE },
+		{ "where-file", required_argument, NULL, OPT_WHERE_FILE },
 		{ "kdir", required_argument, NULL, 'k' },
 		{ "source", required_argument, NULL, 's' },
 		{ "cache", required_argument, NULL, OPT_CACHE },
@@ -221,6 +254,9 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		case 'q': o->source.quiet = true; continue;
 		case OPT_WHERE:
 			push(&o->where, &o->nr_where, &o->alloc_where, optarg);
+			continue;
+		case OPT_WHERE_FILE:
+			push(&o->where_files, &o->nr_where_files, &o->alloc_where_files, optarg);
 			continue;
 		case OPT_KALLSYMS: once = &o->src.kallsyms; break;
 		case OPT_VMLINUX: once = &o->src.vmlinux; break;
@@ -253,19 +289,20 @@ static int check_mode(const struct opts *o)
 	const struct map_sources *src = &o->src;
 	bool sources = src->kallsyms || src->vmlinux || src->system_map || src->nr_dirs ||
 		       src->nr_modules;
+	bool where = o->nr_where || o->nr_where_files;
 
-	if (o->nr_where && (!o->source.kdir || !o->source.source)) {
-		pr_err("--where NAME needs -k KDIR and -s SOURCE (klp-source's)");
+	if (where && (!o->source.kdir || !o->source.source)) {
+		pr_err("--where NAME and --where-file PATH need -k KDIR and -s SOURCE (klp-source's)");
 		return -1;
 	}
-	if (!o->nr_where && (o->source.kdir || o->source.source || o->source.cache ||
+	if (!where && (o->source.kdir || o->source.source || o->source.cache ||
 			     o->source.quiet)) {
-		pr_err("-k, -s, --cache and -q are for --where");
+		pr_err("-k, -s, --cache and -q are for --where and --where-file");
 		return -1;
 	}
 	if (o->map) {
 		if (o->output || sources || src->nr_symvers || !!o->find == o->stats ||
-		    o->nr_where) {
+		    where) {
 			pr_err("--map takes exactly one of --find NAME and --stats, and no sources");
 			return -1;
 		}
@@ -312,6 +349,7 @@ int main(int argc, char **argv)
 	free(o.src.modules);
 	free(o.src.symvers);
 	free(o.where);
+	free(o.where_files);
 	free(cache);
 	return ret;
 }

@@ -125,10 +125,13 @@ static bool arch_built(const struct source_ctx *ctx, const char *path)
 
 int where_find_files(struct source_ctx *ctx, const char *name, struct dir_list *out)
 {
+	/* A clone of gcc's (foo.constprop.0) is spelled foo in the source. */
+	char *base = xstrdup(name);
 	struct dir_list all = { 0 };
 	size_t tlen = strlen(ctx->tree), i;
 	int ret = 0;
 
+	base[strcspn(base, ".")] = '\0';
 	memset(out, 0, sizeof(*out));
 	source_say(ctx, "SEARCH", name);
 	if (dir_list_files(&all, ctx->tree, is_c_file))
@@ -145,7 +148,7 @@ int where_find_files(struct source_ctx *ctx, const char *name, struct dir_list *
 			ret = -1;
 			continue;
 		}
-		hit = mentions(mf.data, mf.size, name) || pastes(mf.data, mf.size, name);
+		hit = mentions(mf.data, mf.size, base) || pastes(mf.data, mf.size, base);
 		unmap_file(&mf);
 		if (!hit)
 			continue;
@@ -158,6 +161,7 @@ int where_find_files(struct source_ctx *ctx, const char *name, struct dir_list *
 		out->paths[out->nr++] = xstrdup(rel);
 	}
 	dir_list_release(&all);
+	free(base);
 	return ret;
 }
 
@@ -466,6 +470,42 @@ int where_place(struct source_ctx *ctx, const struct symmap *map, const char *na
 	free(pairs);
 	free(copies);
 	return 0;
+}
+
+int where_ambiguous_names(struct source_ctx *ctx, const struct symmap *map, const char *path,
+			  struct strset *names, char ***list, size_t *nr)
+{
+	const struct map_object *obj;
+	struct elf_file *elf;
+	struct rebuilt r;
+	size_t alloc = 0, i;
+	char *module;
+
+	if (source_rebuild(ctx, path, &r))
+		return -1;
+	module = r.module ? module_runtime_name(r.module) : xstrdup("vmlinux");
+	obj = symmap_find_object(map, module);
+	elf = obj ? elf_open_read(r.object) : NULL;
+	if (!obj)
+		pr_warn("%s: its object %s is not in the map", path, module);
+	for (i = 1; elf && i < elf->nr_syms; i++) {
+		const struct symbol *s = elf->syms[i];
+		size_t len;
+
+		if (!counted(s))
+			continue;
+		len = strlen(s->name);
+		if (strset_has(names, s->name, len) ||
+		    symmap_count_in(symmap_lookup(map, s->name), obj) < 2)
+			continue;
+		strset_add(names, s->name);
+		grow_array(list, &alloc, *nr + 1, sizeof(**list));
+		(*list)[(*nr)++] = xstrdup(s->name);
+	}
+	elf_close(elf);
+	free(module);
+	rebuilt_free(&r);
+	return obj && !elf ? -1 : 0;
 }
 
 void where_result_release(struct where_result *res)

@@ -60,4 +60,13 @@ int where_place(struct source_ctx *ctx, const struct symmap *map, const char *na
 
 void where_result_release(struct where_result *res);
 
+/*
+ * The names path's object defines that its object in the map has more than
+ * once (rebuilt or cached): those not yet in names (the caller's, for this
+ * file) are added to it and to list (malloc'ed strings, *nr of them). 0, or -1 after a message.
+ */
+struct strset;
+int where_ambiguous_names(struct source_ctx *ctx, const struct symmap *map, const char *path,
+			  struct strset *names, char ***list, size_t *nr);
+
 #endif

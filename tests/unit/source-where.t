@@ -135,6 +135,12 @@ is "$(klp-symbols --map "$T/map" --stats)" "$(klp-symbols --map "$T/plain" --sta
 printf 'klp-symbol-map 1\nobject vmlinux\n#:file fs/foo/a.c\n1 t x\n' > "$T/bad"
 like "$(klp-symbols --map "$T/bad" --stats 2>&1)" "bad:3: a '#:file' line must follow a symbol's line" \
 	"a misplaced #:file line is refused with its line"
+# --where-file: every name of that file its object has more than once, that file only.
+klp-symbols -q -o "$T/map2" --kallsyms "$T/ks" --where-file fs/foo/g.c -k "$K" -s "$S" --cache "$C" 2> "$T/err"
+is "$?" 0 "klp-symbols --where-file writes the map"
+is "$(grep -c '^#:file' "$T/map2")" 1 "... with one file line, for g.c's own copy"
+is "$(awk '/ type_show$/ {n++} /^#:file/ {print n, $2}' "$T/map2")" "2 fs/foo/g.c" \
+	"... after the second copy, g.c's"
 nok "klp-symbols --where without -k and -s: refused" klp-symbols -o "$T/m2" --kallsyms "$T/ks" --where type_show
 
 # klp-convert's ambiguity message names the file of each candidate.
