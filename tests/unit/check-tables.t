@@ -167,6 +167,11 @@ like "$txt" '\.name = "xfs",' ".ko suffix: the name to use"
 like "$txt" "saved_command_line is not a function \(kallsyms type 'B'\)" "data symbol as old_name: caught"
 unlike "$txt" "uptime_proc_show|error: .*ext4_foo|error: .*snd_hda_codec_foo" "right entries (sympos 1 on a unique name, fixed object names) pass"
 
+# A map that knows the candidates' files (klp-symbols --where) shows them.
+sed '/ffffffff81120000 t type_show/a #:file drivers/base/core.c' map > files.map
+like "$(klp-check --map files.map bad.ko)" '\.old_sympos = 2 +/\* ffffffff81120000 t type_show, drivers/base/core.c \*/' \
+	"a candidate with its file when the map has it"
+
 printf 'klp-symbol-map 1\nobject vmlinux\n1 t cmdline_proc_show\n' > small.map
 like "$(klp-check --map small.map bad.ko)" "the symbol map has no object ext4" "object missing from the map: caught"
 
