@@ -371,7 +371,26 @@ bool source_dir_built(struct source_ctx *ctx, const char *path)
 	return built;
 }
 
-/* line with $(srctree)/$(src), $(src) and $(obj) made root/dir. */
+/*
+ * Is $(srctree)/path in the headers tree: include/, arch/<arch>/include/,
+ * or tools/ (which the extracted tree leaves out)?
+ */
+static bool srctree_headers(const char *path)
+{
+	const char *slash;
+
+	if (str_starts_with(path, "include") || str_starts_with(path, "tools/"))
+		return true;
+	if (!str_starts_with(path, "arch/"))
+		return false;
+	slash = strchr(path + 5, '/');
+	return slash && str_starts_with(slash + 1, "include");
+}
+
+/*
+ * line with $(srctree)/$(src), $(src) and $(obj) made root/dir, and other
+ * source directories under $(srctree) made root's.
+ */
 static void add_rewritten(struct strbuf *kb, const char *line, const char *root, const char *dir)
 {
 	static const char *const refs[] = { "$(srctree)/$(src)", "$(src)", "$(obj)" };
@@ -386,6 +405,13 @@ static void add_rewritten(struct strbuf *kb, const char *line, const char *root,
 		if (i < ARRAY_SIZE(refs)) {
 			strbuf_addf(kb, "%s/%s", root, dir);
 			p += strlen(refs[i]);
+		} else if (str_starts_with(p, "$(srctree)/") && !srctree_headers(p + 11)) {
+			/*
+			 * -I$(srctree)/drivers/cxl (cxl/core's <cxlmem.h>): the
+			 * headers tree has no such headers, the source has.
+			 */
+			strbuf_addf(kb, "%s/", root);
+			p += 11;
 		} else {
 			strbuf_add(kb, p++, 1);
 		}

@@ -44,7 +44,7 @@ rc=$?
 diag "klp-source --where $name: $(($(date +%s) - start)) s"
 printf '%s\n' "$out" | while IFS= read -r l; do diag "$l"; done
 [ -s "$T/err" ] && diag "$(cat "$T/err")"
-is "$rc" 0 "--where $name: every copy attributed"
+is "$rc" 0 "--where $name: every candidate rebuilt, every copy attributed"
 
 printf '%s\n' "$out" | grep -E "^$name,[0-9]+ " | grep -v ' \[' > "$T/vmlinux"
 is "$(wc -l < "$T/vmlinux")" "$want" "... one line for each of vmlinux's $want copies"
