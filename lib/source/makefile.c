@@ -155,6 +155,46 @@ static int suffix_value(const struct source_ctx *ctx, const char *suffix)
  * object in obj-<y|m|$(CONFIG_X)> (alone) or in <composite>-<...> (part of
  * composite.o, itself in an obj- line).
  */
+/* Does the tree's dir have that file? */
+static bool path_is_file_in(const struct source_ctx *ctx, const char *dir, const char *name)
+{
+	char *p = xasprintf("%s/%s/%s", ctx->tree, dir, name);
+	struct stat st;
+	bool ok = !stat(p, &st) && S_ISREG(st.st_mode);
+
+	free(p);
+	return ok;
+}
+
+/*
+ * The nearest ancestor of dir with a Makefile (or Kbuild), whose text goes
+ * to *text: a directory may have none, its files built from above. The
+ * ancestor's path (malloc'ed), or NULL.
+ */
+static char *owning_makefile(const struct source_ctx *ctx, const char *dir, char **text)
+{
+	char *up = xstrdup(dir), *slash;
+
+	*text = NULL;
+	while ((slash = strrchr(up, '/'))) {
+		char *mk;
+
+		*slash = '\0';
+		mk = xasprintf("%s/%s/Makefile", ctx->tree, up);
+		*text = makefile_logical(mk);
+		free(mk);
+		if (!*text) {
+			mk = xasprintf("%s/%s/Kbuild", ctx->tree, up);
+			*text = makefile_logical(mk);
+			free(mk);
+		}
+		if (*text)
+			return up;
+	}
+	free(up);
+	return NULL;
+}
+
 static int file_role(struct source_ctx *ctx, const char *path, char **module, char **composite,
 		     bool quiet)
 {
@@ -173,6 +213,20 @@ static int file_role(struct source_ctx *ctx, const char *path, char **module, ch
 		free(kb);
 	}
 	if (!text) {
+		char *up = owning_makefile(ctx, dir, &text);
+
+		if (up) {
+			/* mlx5/core/Makefile builds lag/debugfs.o: no lag/Makefile. */
+			char *rel = xasprintf("%s/%s", dir + strlen(up) + 1, obj);
+
+			free(obj);
+			obj = rel;
+			free(mk);
+			mk = xasprintf("%s/%s/Makefile", ctx->tree, up);
+			free(up);
+		}
+	}
+	if (!text) {
 		role_err(quiet, "%s: %s", mk, strerror(errno));
 		goto out;
 	}
@@ -184,7 +238,7 @@ static int file_role(struct source_ctx *ctx, const char *path, char **module, ch
 	if (str_starts_with(var, "obj-")) {
 		v = suffix_value(ctx, var + 4);
 		if (v == 'm')
-			*module = strndup(obj, strlen(obj) - 2);
+			*module = strndup(base, strlen(base) - 2);
 	} else {
 		/*
 		 * A part of a composite: <comp>-y, <comp>-objs, <comp>-$(CONFIG_X),
@@ -228,7 +282,7 @@ static int file_role(struct source_ctx *ctx, const char *path, char **module, ch
 		if (direct) {
 			v = suffix_value(ctx, var + 4);
 			if (v == 'm')
-				*module = strndup(obj, strlen(obj) - 2);
+				*module = strndup(base, strlen(base) - 2);
 		} else if (!var2 || !str_starts_with(var2, "obj-")) {
 			role_err(quiet, "%s: %s: part of %s, which no obj- line builds", path, mk,
 			       comp ? comp : obj);
@@ -329,6 +383,12 @@ bool source_dir_built(struct source_ctx *ctx, const char *path)
 		if (str_starts_with(dir, "arch/") && !strchr(dir + 5, '/')) {
 			free(up);
 			break;
+		}
+		/* No Makefile: an ancestor's lists its objects (lag/debugfs.o), not it. */
+		if (!path_is_file_in(ctx, dir, "Makefile") && !path_is_file_in(ctx, dir, "Kbuild")) {
+			free(up);
+			*strrchr(dir, '/') = '\0';
+			continue;
 		}
 		while (v < 0 && (slash = strrchr(up, '/'))) {
 			char *mk, *text, *sub;
@@ -450,6 +510,19 @@ void source_dir_settings(const struct source_ctx *ctx, const char *path, struct 
 	char *mk = xasprintf("%s/%s/Makefile", ctx->tree, dir);
 	char *text = makefile_logical(mk), *line, *save = NULL;
 
+	if (!text && !path_is_file_in(ctx, dir, "Kbuild")) {
+		/* Built from an ancestor's Makefile: its settings, its $(src). */
+		char *up = owning_makefile(ctx, dir, &text);
+
+		if (up) {
+			free(suffix);
+			suffix = xasprintf("_%s/%.*s.o", dir + strlen(up) + 1,
+					   (int)(strlen(base) - 2), base);
+			free(dir);
+			dir = up;
+		}
+	}
+
 	for (line = text ? strtok_r(text, "\n", &save) : NULL; line;
 	     line = strtok_r(NULL, "\n", &save)) {
 		char *eq = strchr(line, '='), *name_end;
@@ -474,7 +547,9 @@ void source_dir_settings(const struct source_ctx *ctx, const char *path, struct 
 		name_end = eq;
 		while (name_end > line && strchr("+:? \t", name_end[-1]))
 			name_end--;
-		if (str_starts_with(line, "ccflags-") || dir_wide(line, name_end)) {
+		/* subdir-ccflags- applies to the directory itself as well. */
+		if (str_starts_with(line, "ccflags-") || str_starts_with(line, "subdir-ccflags-") ||
+		    dir_wide(line, name_end)) {
 			add_rewritten(kb, line, root, dir);
 		} else if ((size_t)(name_end - line) > strlen(suffix) &&
 			   !strncmp(name_end - strlen(suffix), suffix, strlen(suffix))) {
