@@ -5,7 +5,9 @@
 # attributed to the file the kernel's own DWARF names for it (the line
 # table at the function's first address, through addr2line), from the
 # rebuilt files of Debian's linux-source and the kallsyms dump the harness
-# keeps. Then klp-symbols --where must record those files in the map.
+# keeps; and from the -dbg vmlinux with the installed modules, every
+# module's copy too. Then klp-symbols --where must record those files in
+# the map.
 #
 # Needs the linux-source tarball of the kernel's version and its -dbg
 # vmlinux (e2e_dbg_vmlinux finds or downloads it). The source tree and the
@@ -65,6 +67,16 @@ if [ -z "$bad" ]; then
 else
 	fail "... each in sympos order, with the file of the kernel's DWARF" "$bad"
 fi
+
+# From the -dbg vmlinux and the installed modules: the modules' copies too.
+start=$(date +%s)
+outv=$(klp-source -q -k "$kdir" -s "$tarball" --cache "$cache" --where "$name" --vmlinux "$dbg" 2> "$T/err")
+rc=$?
+diag "klp-source --where $name --vmlinux: $(($(date +%s) - start)) s, $(printf '%s\n' "$outv" | tail -n 1)"
+printf '%s\n' "$outv" | grep -E "^$name,[0-9]+ .* \[" | while IFS= read -r l; do diag "$l"; done
+is "$rc" 0 "--where $name --vmlinux: every copy attributed, the modules' too"
+is "$(printf '%s\n' "$outv" | grep -E "^$name,[0-9]+ " | grep -v ' \[')" "$(cat "$T/vmlinux")" \
+	"... vmlinux's copies as from kallsyms"
 
 # The map records the same files, and the candidate lines show them.
 start=$(date +%s)
