@@ -19,6 +19,7 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: klp-build -k KDIR -s SOURCE (--kallsyms FILE | --map MAP) [-o OUT.ko]\n"
 		"                 [--no-replace] [--cache DIR] [-q] [-v] PATCH...\n"
+		"       klp-build --diff-objects ORIG.o PATCHED.o\n"
 		"\n"
 		"Apply each PATCH (a unified diff, -p1) to a copy of the files it touches in\n"
 		"SOURCE, rebuild each of them as the kernel of KDIR was built, original and\n"
@@ -31,12 +32,15 @@ static void usage(FILE *f)
 		"  -o, --output KO     the livepatch (default: livepatch-<first patch>.ko)\n"
 		"      --no-replace    not an atomic-replace livepatch\n"
 		"      --cache DIR     klp-source's cache (default: ~/.cache/klp-source)\n"
+		"  --diff-objects      only compare two builds of one file, function by function\n"
 		"  -q, --quiet         no stage lines and findings\n"
 		"  -v, --verbose       say what each step found\n"
 		"  -h, --help          this text\n");
 }
 
-enum { OPT_KALLSYMS = 256, OPT_NO_REPLACE, OPT_CACHE };
+enum { OPT_KALLSYMS = 256, OPT_NO_REPLACE, OPT_CACHE, OPT_DIFF_OBJECTS };
+
+static bool diff_objects;
 
 static int parse_opts(int argc, char **argv, struct patch_build_opts *o)
 {
@@ -49,6 +53,7 @@ static int parse_opts(int argc, char **argv, struct patch_build_opts *o)
 		{ "no-replace", no_argument, NULL, OPT_NO_REPLACE },
 		{ "cache", required_argument, NULL, OPT_CACHE },
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "diff-objects", no_argument, NULL, OPT_DIFF_OBJECTS },
 		COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
@@ -65,11 +70,19 @@ static int parse_opts(int argc, char **argv, struct patch_build_opts *o)
 		case OPT_NO_REPLACE: o->no_replace = true; break;
 		case OPT_CACHE: o->src.cache = optarg; break;
 		case 'q': o->quiet = true; break;
+		case OPT_DIFF_OBJECTS: diff_objects = true; break;
 		default: common_option(c, usage); break;
 		}
 	}
 	o->patches = argv + optind;
 	o->nr_patches = argc - optind;
+	if (diff_objects) {
+		if (o->nr_patches != 2) {
+			pr_err("--diff-objects takes two objects: ORIG.o PATCHED.o");
+			return -1;
+		}
+		return 0;
+	}
 	if (!o->src.kdir || !o->src.source) {
 		pr_err("-k KDIR and -s SOURCE are both needed");
 		return -1;
@@ -109,6 +122,8 @@ int main(int argc, char **argv)
 			usage(stderr);
 		return ret < 0 ? 2 : 1;
 	}
+	if (diff_objects)
+		return patch_diff_objects(o.patches[0], o.patches[1], o.quiet);
 	if (!o.src.cache) {
 		const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
 

@@ -277,15 +277,35 @@ static int hunk_body(struct diff *d, struct lines *l, struct diff_file *f, struc
 				   "hunk %zu ends early: %lu old and %lu new lines missing", n, old,
 				   new);
 	}
-	/* "\ No newline at end of file" after the last line. */
+	/*
+	 * "\ No newline at end of file" after the last line; a removed or
+	 * added line after the hunk is one its header does not count ("--- "
+	 * is the next file, "-- " a mail's signature).
+	 */
 	{
 		struct lines peek = *l;
 
-		if (lines_next(&peek) && line_is(&peek, "\\"))
+		if (lines_next(&peek) && line_is(&peek, "\\")) {
 			*l = peek;
+			lines_next(&peek);
+		}
+		if (peek.line && peek.lineno > l->lineno && peek.len &&
+		    (peek.line[0] == '+' || peek.line[0] == '-') && !line_is(&peek, "--- ") &&
+		    !line_is(&peek, "+++ ") && !(peek.len == 3 && !memcmp(peek.line, "-- ", 3)))
+			return parse_error(d, peek.lineno, f->path,
+					   "hunk %zu has more %s lines than its header (line %lu) says",
+					   n, peek.line[0] == '+' ? "new" : "old", h->lineno);
 	}
 	h->body_len = l->p - h->body;
 	return 0;
+}
+
+/* Does "diff --git a/x b/y" end with the name " b/y"? */
+static bool git_names(const char *line, size_t len, const char *name)
+{
+	size_t n = strlen(name);
+
+	return len > n + 1 && line[len - n - 1] == ' ' && !memcmp(line + len - n, name, n);
 }
 
 /* A git extended header ("diff --git") whose file has no --- +++ lines. */
@@ -354,10 +374,19 @@ int diff_parse(struct diff *d, const char *name, const char *text, size_t len)
 			free(old);
 			return parse_error(d, l.lineno, NULL, "%s", err);
 		}
-		/* A rename with changes is refused by its names anyway. */
-		git_line = NULL;
+		/*
+		 * The "diff --git" block this header belongs to, if it names
+		 * the same file; else that block had no --- +++ of its own.
+		 */
+		if (git_line && git_why && !git_names(git_line, git_len, new)) {
+			git_only(d, git_line, git_len, git_lineno, git_why);
+			git_why = NULL;
+		}
 		f = add_file(d, l.lineno);
 		set_paths(f, old, new);
+		if (git_line && git_why && !f->refused)
+			f->refused = git_why;
+		git_line = NULL;
 		free(old);
 		free(new);
 		l = next;

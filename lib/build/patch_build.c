@@ -84,6 +84,26 @@ static void print_finding(const struct fn_finding *f, const char *path)
 	printf(")\n");
 }
 
+int patch_diff_objects(const char *orig, const char *patched, bool quiet)
+{
+	struct objdiff_result res;
+	size_t j;
+	int ret;
+
+	if (objdiff(orig, patched, patched, &res))
+		return 1;
+	if (!quiet)
+		for (j = 0; j < res.nr; j++)
+			print_finding(&res.fns[j], patched);
+	fflush(stdout);
+	ret = res.errors ? 1 : 0;
+	if (res.errors)
+		pr_err("%s: %zu change%s a livepatch cannot make", patched, res.errors,
+		       res.errors == 1 ? "" : "s");
+	objdiff_release(&res);
+	return ret;
+}
+
 int patch_build(const struct patch_build_opts *o)
 {
 	struct diff *diffs = xcalloc(o->nr_patches, sizeof(*diffs));

@@ -25,4 +25,11 @@ struct patch_build_opts {
 /* The exit status: 0 done, 1 refused or failed (nothing written). */
 int patch_build(const struct patch_build_opts *o);
 
+/*
+ * The diffing stage alone, on two objects built with
+ * -ffunction-sections -fdata-sections: the findings on stdout, and exit
+ * status 1 when the change is one a livepatch cannot make.
+ */
+int patch_diff_objects(const char *orig, const char *patched, bool quiet);
+
 #endif
