@@ -155,6 +155,11 @@ static void set_paths(struct diff_file *f, const char *old, const char *new)
 	char *o = NULL, *n = NULL;
 
 	f->change = old_null ? DIFF_CREATE : new_null ? DIFF_DELETE : DIFF_MODIFY;
+	if (old_null && new_null) {
+		f->path = xstrdup(old);
+		f->refused = "both names are /dev/null";
+		return;
+	}
 	if (!old_null)
 		o = strip_p1(old, &why);
 	if (!why && !new_null)
@@ -177,8 +182,6 @@ static void set_paths(struct diff_file *f, const char *old, const char *new)
 	free(n);
 	if (!f->refused)
 		f->refused = refusal(f->path, f->change, &f->ignored);
-	if (!f->refused && old_null && new_null)
-		f->refused = "both names are /dev/null";
 }
 
 /* "N" or "N,M" of a hunk header; the end of what was read, or NULL. */
