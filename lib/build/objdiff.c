@@ -140,24 +140,38 @@ static bool is_local_static(const struct symbol *s)
 	       GELF_ST_TYPE(s->sym.st_info) == STT_OBJECT && local_suffix(s->name);
 }
 
+static bool in_data_section(const struct section *sec)
+{
+	return str_starts_with(sec->name, ".data") || str_starts_with(sec->name, ".bss") ||
+	       str_starts_with(sec->name, ".rodata");
+}
+
 /*
  * How a relocation names a symbol: its name. gcc numbers function-local
  * statics in the order it emits them (counter.12), which a patch shifts:
- * they go by name without the number, and their contents, so that a
- * changed initial value still makes their users differ.
+ * a variable goes by its name without the number, and its contents, so
+ * that a changed initial value still makes its users differ. A static in
+ * a special section (dynamic debug's descriptors, named by __COUNTER__,
+ * holding __LINE__) goes by its section and the name without any number:
+ * a line added above it must not change its users.
  */
 static void symbol_key(const struct symbol *s, struct strbuf *k)
 {
-	if (is_local_static(s)) {
-		size_t n = strlen(s->name) - local_suffix(s->name);
-		uint64_t h = s->sec && s->sec->data && s->sym.st_value + s->sym.st_size <= s->sec->size ?
+	size_t n = strlen(s->name) - local_suffix(s->name);
+
+	if (!is_local_static(s)) {
+		strbuf_addf(k, "%s", s->name);
+	} else if (s->sec && in_data_section(s->sec)) {
+		uint64_t h = s->sec->data && s->sym.st_value + s->sym.st_size <= s->sec->size ?
 			     hash_mem(s->sec->data + s->sym.st_value, s->sym.st_size) : 0;
 
 		strbuf_addf(k, "%.*s{%" PRIu64 ",%016" PRIx64 "}", (int)n, s->name,
 			    (uint64_t)s->sym.st_size, h);
-		return;
+	} else {
+		while (n && s->name[n - 1] >= '0' && s->name[n - 1] <= '9')
+			n--;
+		strbuf_addf(k, "%.*s@%s", (int)n, s->name, s->sec ? s->sec->name : "");
 	}
-	strbuf_addf(k, "%s", s->name);
 }
 
 /* What a relocation names, as text two objects can compare. */
@@ -217,7 +231,7 @@ static void target_key(const struct obj *o, const struct reloc *r, struct strbuf
 
 /* The relocations of sym's bytes, compared by what they name. */
 static bool same_relocs(struct obj *a, const struct symbol *sa, struct obj *b,
-			const struct symbol *sb)
+			const struct symbol *sb, struct strbuf *why)
 {
 	struct sec_index *ia = relocs_of(a, sa->sec), *ib = relocs_of(b, sb->sec);
 	uint64_t va = sa->sym.st_value, vb = sb->sym.st_value, n = sa->sym.st_size;
@@ -231,16 +245,26 @@ static bool same_relocs(struct obj *a, const struct symbol *sa, struct obj *b,
 
 		if (ea || eb) {
 			same = ea && eb;
+			if (!same)
+				strbuf_addf(why, "a relocation %s at +0x%" PRIx64,
+					    ea ? "added" : "removed",
+					    ea ? ib->relocs[j]->offset - vb : ia->relocs[i]->offset - va);
 			break;
 		}
 		if (ia->relocs[i]->offset - va != ib->relocs[j]->offset - vb) {
 			same = false;
+			strbuf_addf(why, "relocations at +0x%" PRIx64 ", now +0x%" PRIx64,
+				    ia->relocs[i]->offset - va, ib->relocs[j]->offset - vb);
 			break;
 		}
 		ka.len = kb.len = 0;
 		target_key(a, ia->relocs[i], &ka);
 		target_key(b, ib->relocs[j], &kb);
 		same = ka.len == kb.len && !memcmp(ka.buf, kb.buf, ka.len);
+		if (!same)
+			strbuf_addf(why, "the relocation at +0x%" PRIx64 " was %.*s, now %.*s",
+				    ia->relocs[i]->offset - va, (int)ka.len, ka.buf, (int)kb.len,
+				    kb.buf);
 	}
 	strbuf_release(&ka);
 	strbuf_release(&kb);
@@ -248,7 +272,8 @@ static bool same_relocs(struct obj *a, const struct symbol *sa, struct obj *b,
 }
 
 /* The bytes, relocated fields aside (their targets are compared by same_relocs()). */
-static bool same_bytes(struct obj *a, const struct symbol *sa, const struct symbol *sb)
+static bool same_bytes(struct obj *a, const struct symbol *sa, const struct symbol *sb,
+		       struct strbuf *why)
 {
 	uint64_t n = sa->sym.st_size, va = sa->sym.st_value, vb = sb->sym.st_value, i;
 	struct sec_index *ia = relocs_of(a, sa->sec);
@@ -273,15 +298,22 @@ static bool same_bytes(struct obj *a, const struct symbol *sa, const struct symb
 	}
 	for (i = 0; i < n && same; i++)
 		same = mask[i] || pa[i] == pb[i];
+	if (!same)
+		strbuf_addf(why, "the bytes differ at +0x%" PRIx64, i - 1);
 	free(mask);
 	return same;
 }
 
+/* Equal, or false with what differs first in why. */
 static bool same_symbol(struct obj *a, const struct symbol *sa, struct obj *b,
-			const struct symbol *sb)
+			const struct symbol *sb, struct strbuf *why)
 {
-	return sa->sym.st_size == sb->sym.st_size && same_relocs(a, sa, b, sb) &&
-	       same_bytes(a, sa, sb);
+	if (sa->sym.st_size != sb->sym.st_size) {
+		strbuf_addf(why, "%" PRIu64 " bytes, now %" PRIu64, (uint64_t)sa->sym.st_size,
+			    (uint64_t)sb->sym.st_size);
+		return false;
+	}
+	return same_relocs(a, sa, b, sb, why) && same_bytes(a, sa, sb, why);
 }
 
 static bool is_func(const struct symbol *s)
@@ -483,6 +515,7 @@ static bool has_finding(const struct findings *fs, const char *name)
 static void check_data(struct obj *o, struct obj *p, const char *path,
 		       struct objdiff_result *res)
 {
+	struct strbuf why_buf = { 0 };
 	struct symbol *s;
 	size_t i;
 
@@ -493,8 +526,10 @@ static void check_data(struct obj *o, struct obj *p, const char *path,
 		if (!is_checked_data(s) || lookup(&p->data, s->name) != s)
 			continue;
 		old = lookup(&o->data, s->name);
-		if (!old || same_symbol(o, old, p, s))
+		why_buf.len = 0;
+		if (!old || same_symbol(o, old, p, s, &why_buf))
 			continue;
+		pr_info("%s: %s: %s", path, s->name, why_buf.buf);
 		if (in_init_exit(s->sec) || in_init_exit(old->sec))
 			why = "__init or __exit data changed: it served at boot or load and a livepatch cannot change it";
 		else if (s->sym.st_size != old->sym.st_size)
@@ -506,12 +541,14 @@ static void check_data(struct obj *o, struct obj *p, const char *path,
 		pr_err_sym(path, s->name, "%s", why);
 		res->errors++;
 	}
+	strbuf_release(&why_buf);
 }
 
 int objdiff(const char *orig, const char *patched, const char *path, struct objdiff_result *res)
 {
 	struct obj o, p;
 	struct findings fs = { .res = res };
+	struct strbuf why = { 0 };
 	struct symbol *s;
 	size_t i, n;
 
@@ -536,8 +573,10 @@ int objdiff(const char *orig, const char *patched, const char *path, struct objd
 			continue;
 		}
 		res->compared++;
-		if (same_symbol(&o, old, &p, s))
+		why.len = 0;
+		if (same_symbol(&o, old, &p, s, &why))
 			continue;
+		pr_info("%s: %s: %s", path, s->name, why.buf);
 		if (in_init_exit(s->sec) || in_init_exit(old->sec)) {
 			pr_err_sym(path, s->name,
 				   "__init or __exit code changed: it ran at boot or load, and a livepatch cannot change it");
@@ -566,6 +605,7 @@ int objdiff(const char *orig, const char *patched, const char *path, struct objd
 		    !in_init_exit(s->sec))
 			add_finding(&fs, s->name, FN_DELETED, NULL);
 	check_data(&o, &p, path, res);
+	strbuf_release(&why);
 	hashtab_free(&fs.by_name);
 	obj_close(&p);
 	obj_close(&o);

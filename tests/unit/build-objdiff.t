@@ -64,6 +64,18 @@ int use_scale(int x) { return scale(x, 3) + scale(x + 1, 3); }
 __attribute__((no_instrument_function)) int untraced(int x) { return x + NOTRACE_ADD; }
 __attribute__((section(".init.text"))) int setup(void) { return printk("setup %d\n", INIT_CODE); }
 int counted(void) { static int calls = STATIC_INIT; return ++calls; }
+/* Dynamic debug's descriptors: named by __COUNTER__, holding __LINE__. */
+struct desc { const char *fmt; int line; };
+extern void hook(struct desc *);
+#define CAT2(a, b) a##b
+#define CAT(a, b) CAT2(a, b)
+#define DBG_N(n) ({ static struct desc __attribute__((section("__dyndbg"), used)) n = { "dbg", __LINE__ }; hook(&n); })
+#define DBG() DBG_N(CAT(__UNIQUE_ID_ddebug, __COUNTER__))
+#ifdef SHIFT
+#line 500
+int shifted(void) { DBG(); return 1; }
+#endif
+int debugged(void) { DBG(); return 0; }
 #ifdef NEWFN
 int late(void) { static int calls; return ++calls; }
 #endif
@@ -107,6 +119,9 @@ if [ -n "$a" ] && [ -n "$b" ] && [ "$a" != "$b" ]; then
 else
 	fail "... (counted's static local was renumbered)" "$a, then $b"
 fi
+
+diff_of SHIFT
+is "$rc:$(found)" "0:new shifted " "lines and __COUNTER__ moved under a debug descriptor: its user unchanged"
 
 diff_of 'UNCHANGED_MSG="changed %d\n"'
 is "$rc:$(found)" "0:changed unchanged " "a changed string literal: its user changed"
