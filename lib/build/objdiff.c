@@ -162,7 +162,8 @@ static void symbol_key(const struct symbol *s, struct strbuf *k)
 	if (!is_local_static(s)) {
 		strbuf_addf(k, "%s", s->name);
 	} else if (s->sec && in_data_section(s->sec)) {
-		uint64_t h = s->sec->data && s->sym.st_value + s->sym.st_size <= s->sec->size ?
+		uint64_t h = s->sec->data && s->sym.st_value <= s->sec->size &&
+			     s->sym.st_size <= s->sec->size - s->sym.st_value ?
 			     hash_mem(s->sec->data + s->sym.st_value, s->sym.st_size) : 0;
 
 		strbuf_addf(k, "%.*s{%" PRIu64 ",%016" PRIx64 "}", (int)n, s->name,
@@ -194,7 +195,8 @@ static void target_key(const struct obj *o, const struct reloc *r, struct strbuf
 	}
 	sec = s->sec;
 	rule = o->arch ? arch_reloc_rule(o->arch, r->type) : NULL;
-	at = a + (rule && rule->pcrel ? (int64_t)rule->size : 0);
+	/* Wrapping: an addend is whatever the object says. */
+	at = (int64_t)((uint64_t)a + (rule && rule->pcrel ? rule->size : 0));
 	if ((sec->sh.sh_flags & SHF_MERGE) && sec->data && at >= 0 && (uint64_t)at < sec->size) {
 		if (sec->sh.sh_flags & SHF_STRINGS) {
 			/* A string literal: its text, wherever the assembler put it. */
@@ -207,7 +209,7 @@ static void target_key(const struct obj *o, const struct reloc *r, struct strbuf
 			end = nul ? (size_t)(nul - sec->data) : sec->size;
 			strbuf_add(k, "str\"", 4);
 			strbuf_add(k, sec->data + start, end - start);
-			strbuf_addf(k, "\"%+" PRId64, a - (int64_t)start);
+			strbuf_addf(k, "\"%+" PRId64, (int64_t)((uint64_t)a - start));
 			return;
 		}
 		if (sec->sh.sh_entsize) {
@@ -216,14 +218,14 @@ static void target_key(const struct obj *o, const struct reloc *r, struct strbuf
 			strbuf_add(k, "cst:", 4);
 			for (i = e; i < e + n && i < sec->size; i++)
 				strbuf_addf(k, "%02x", sec->data[i]);
-			strbuf_addf(k, "%+" PRId64, a - (int64_t)e);
+			strbuf_addf(k, "%+" PRId64, (int64_t)((uint64_t)a - e));
 			return;
 		}
 	}
 	s = containing(o, sec, at);
 	if (s) {
 		symbol_key(s, k);
-		strbuf_addf(k, "%+" PRId64, a - (int64_t)s->sym.st_value);
+		strbuf_addf(k, "%+" PRId64, (int64_t)((uint64_t)a - s->sym.st_value));
 		return;
 	}
 	strbuf_addf(k, "%s%+" PRId64, sec->name, a);
@@ -282,13 +284,31 @@ static bool same_bytes(struct obj *a, const struct symbol *sa, const struct symb
 	size_t r;
 	bool same = true;
 
-	if (!sa->sec->data || !sb->sec->data)
-		return !sa->sec->data && !sb->sec->data;
-	if (va + n > sa->sec->size || vb + n > sb->sec->size)
+	if (!sa->sec->data || !sb->sec->data) {
+		if (!sa->sec->data && !sb->sec->data)
+			return true;
+		strbuf_addf(why, "%s, now %s", sa->sec->data ? "initialised" : "zeroed (.bss)",
+			    sb->sec->data ? "initialised" : "zeroed (.bss)");
 		return false;
+	}
+	/* A symbol past its section's end (a broken object): what the section has of it. */
+	{
+		uint64_t na = va < sa->sec->size ? sa->sec->size - va : 0;
+		uint64_t nb = vb < sb->sec->size ? sb->sec->size - vb : 0;
+
+		na = na < n ? na : n;
+		nb = nb < n ? nb : n;
+		if (na != nb) {
+			strbuf_addf(why, "%" PRIu64 " bytes in its section, now %" PRIu64, na, nb);
+			return false;
+		}
+		n = na;
+	}
+	if (!n)
+		return true;
 	pa = sa->sec->data + va;
 	pb = sb->sec->data + vb;
-	mask = xcalloc(1, n ? n : 1);
+	mask = xcalloc(1, n);
 	for (r = reloc_lower(ia, va); r < ia->nr_relocs && ia->relocs[r]->offset < va + n; r++) {
 		const struct reloc_rule *rule = a->arch ? arch_reloc_rule(a->arch, ia->relocs[r]->type) : NULL;
 		uint64_t w = rule && rule->size ? rule->size : 4, k;
@@ -375,8 +395,9 @@ static void index_fentry(struct obj *o)
 
 			if (r->removed || !r->sym || !r->sym->sec)
 				continue;
-			off = r->addend + (GELF_ST_TYPE(r->sym->sym.st_info) == STT_SECTION ? 0 :
-					   (int64_t)r->sym->sym.st_value);
+			off = (int64_t)((uint64_t)r->addend +
+					(GELF_ST_TYPE(r->sym->sym.st_info) == STT_SECTION ? 0 :
+					 r->sym->sym.st_value));
 			if (off < 0)
 				continue;
 			si = &o->idx[r->sym->sec->idx];
@@ -529,7 +550,7 @@ static void check_data(struct obj *o, struct obj *p, const char *path,
 		why_buf.len = 0;
 		if (!old || same_symbol(o, old, p, s, &why_buf))
 			continue;
-		pr_info("%s: %s: %s", path, s->name, why_buf.buf);
+		pr_info("%s: %s: %s", path, s->name, why_buf.buf ? why_buf.buf : "differs");
 		if (in_init_exit(s->sec) || in_init_exit(old->sec))
 			why = "__init or __exit data changed: it served at boot or load and a livepatch cannot change it";
 		else if (s->sym.st_size != old->sym.st_size)
@@ -576,7 +597,7 @@ int objdiff(const char *orig, const char *patched, const char *path, struct objd
 		why.len = 0;
 		if (same_symbol(&o, old, &p, s, &why))
 			continue;
-		pr_info("%s: %s: %s", path, s->name, why.buf);
+		pr_info("%s: %s: %s", path, s->name, why.buf ? why.buf : "differs");
 		if (in_init_exit(s->sec) || in_init_exit(old->sec)) {
 			pr_err_sym(path, s->name,
 				   "__init or __exit code changed: it ran at boot or load, and a livepatch cannot change it");

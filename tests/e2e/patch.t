@@ -102,7 +102,27 @@ strip -g -o "$T/sys-nodebug.o" "$so"
 unlike "$(strings "$T/sys-nodebug.o")" '/build\.[A-Za-z0-9]{6}/' "sys: no scratch directory in the code's strings"
 like "$(strings "$T/sys-nodebug.o")" '^kernel/sys\.c$' "sys: __FILE__ is the in-tree path"
 
-# 3. A fix whose context is not in the file.
+# 3. A file of a module: fs/isofs/dir.c, part of isofs.ko. The change is in
+# do_isofs_readdir, which gcc may inline into isofs_readdir: then that
+# caller is what changed.
+if grep -q '^kernel/fs/isofs/isofs.ko' "/lib/modules/$rel/modules.dep" &&
+	fix isofs fs/isofs/dir.c '/^static int do_isofs_readdir/,/^}/s/^\(\t*\)if (de_len == 0) {$/\1if (de_len < 2) {/'; then
+	run_kb "$T/isofs.patch"
+	printf '%s\n' "$out" | while IFS= read -r l; do diag "$l"; done
+	like "$out" '^  building original +fs/isofs/dir.c \(isofs\)' "isofs: built as a part of its module"
+	io=$(find "$cache" -path "*/obj/$rel/split/fs/isofs/dir.o" | head -n 1)
+	if readelf -sW "$io" | awk '$4 == "FUNC" && $8 == "do_isofs_readdir"' | grep -q .; then
+		like "$(changed)" '^changed do_isofs_readdir (changed do_isofs_readdir\.cold )?$' \
+			"isofs: do_isofs_readdir, out of line (and its .cold part)"
+	else
+		like "$(changed)" '^changed isofs_readdir (changed isofs_readdir\.cold )?$' \
+			"isofs: isofs_readdir, into which do_isofs_readdir was inlined (and its .cold part)"
+	fi
+else
+	pass "# SKIP no isofs module, or no de_len test in do_isofs_readdir"
+fi
+
+# 4. A fix whose context is not in the file.
 sed 's/^ \tseq_puts(m, saved_command_line);$/ \tseq_puts(m, other_command_line);/' "$T/cmdline.patch" > "$T/stale.patch"
 run_kb "$T/stale.patch"
 like "$rc:$err" '^1:.*stale.patch: fs/proc/cmdline.c: hunk 1 \(patch line 3, line [0-9]+ of the file\) does not apply' \
