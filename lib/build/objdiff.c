@@ -565,6 +565,98 @@ static void check_data(struct obj *o, struct obj *p, const char *path,
 	strbuf_release(&why_buf);
 }
 
+const char *use_kind_name(enum use_kind kind)
+{
+	static const char *const names[] = {
+		[USE_INCLUDED] = "in the livepatch", [USE_NEW] = "new, copied",
+		[USE_LITERAL] = "literal, copied", [USE_KERNEL_GLOBAL] = "the kernel's, global",
+		[USE_KERNEL_LOCAL] = "the kernel's, file-local",
+		[USE_KERNEL_STATIC] = "the kernel's, function-local static",
+		[USE_EXTERNAL] = "another file's",
+	};
+
+	return names[kind];
+}
+
+static void add_use(struct fn_finding *f, struct hashtab *seen, const char *name,
+		    enum use_kind kind)
+{
+	struct hash_iter it;
+	void *v;
+
+	hashtab_for_each(seen, hash_str(name), it, v)
+		if (!strcmp(f->uses[(uintptr_t)v - 1].name, name))
+			return;
+	grow_array(&f->uses, &f->alloc_uses, f->nr_uses + 1, sizeof(*f->uses));
+	f->uses[f->nr_uses].name = xstrdup(name);
+	f->uses[f->nr_uses].kind = kind;
+	hashtab_add(seen, hash_str(name), (void *)(uintptr_t)++f->nr_uses);
+}
+
+/* A named symbol of the patched build, as the livepatch will see it. */
+static enum use_kind use_of(const struct obj *o, const struct findings *fs,
+			    const struct symbol *s)
+{
+	unsigned char type = GELF_ST_TYPE(s->sym.st_info);
+	bool local = GELF_ST_BIND(s->sym.st_info) == STB_LOCAL;
+	const struct symbol *old;
+
+	if (symbol_is_undef(s) || !s->sec)
+		return USE_EXTERNAL;
+	if (type == STT_FUNC && has_finding(fs, s->name))
+		return USE_INCLUDED;
+	if (is_local_static(s))
+		return USE_KERNEL_STATIC;
+	old = lookup(type == STT_FUNC ? &o->funcs : &o->data, s->name);
+	if (!old && type != STT_FUNC) {
+		struct symbol *any = elf_find_symbol(o->elf, s->name);
+
+		old = any && any->sec ? any : NULL;
+	}
+	if (!old)
+		return USE_NEW;
+	return local ? USE_KERNEL_LOCAL : USE_KERNEL_GLOBAL;
+}
+
+/* What f's code refers to, each once: the extraction's list of work. */
+static void find_uses(struct obj *o, struct obj *p, const struct findings *fs,
+		      struct fn_finding *f)
+{
+	const struct symbol *s = lookup(&p->funcs, f->name);
+	struct hashtab seen = { 0 };
+	struct sec_index *si;
+	uint64_t v, n;
+	size_t r;
+
+	if (!s)
+		return;
+	si = relocs_of(p, s->sec);
+	v = s->sym.st_value;
+	n = s->sym.st_size;
+	for (r = reloc_lower(si, v); r < si->nr_relocs && si->relocs[r]->offset - v < n; r++) {
+		const struct reloc *rel = si->relocs[r];
+		const struct symbol *t = rel->sym;
+		const struct reloc_rule *rule;
+		int64_t at;
+
+		if (!t || !t->idx)
+			continue;
+		if (GELF_ST_TYPE(t->sym.st_info) != STT_SECTION || !t->sec) {
+			if (*t->name && strcmp(t->name, "__fentry__"))
+				add_use(f, &seen, t->name, use_of(o, fs, t));
+			continue;
+		}
+		rule = p->arch ? arch_reloc_rule(p->arch, rel->type) : NULL;
+		at = (int64_t)((uint64_t)rel->addend + (rule && rule->pcrel ? rule->size : 0));
+		t = (t->sec->sh.sh_flags & SHF_MERGE) ? NULL : containing(p, t->sec, at);
+		if (t)
+			add_use(f, &seen, t->name, use_of(o, fs, t));
+		else
+			add_use(f, &seen, rel->sym->sec->name, USE_LITERAL);
+	}
+	hashtab_free(&seen);
+}
+
 int objdiff(const char *orig, const char *patched, const char *path, struct objdiff_result *res)
 {
 	struct obj o, p;
@@ -626,6 +718,9 @@ int objdiff(const char *orig, const char *patched, const char *path, struct objd
 		    !in_init_exit(s->sec))
 			add_finding(&fs, s->name, FN_DELETED, NULL);
 	check_data(&o, &p, path, res);
+	for (i = 0; i < res->nr; i++)
+		if (res->fns[i].change != FN_DELETED)
+			find_uses(&o, &p, &fs, &res->fns[i]);
 	strbuf_release(&why);
 	hashtab_free(&fs.by_name);
 	obj_close(&p);
@@ -638,6 +733,11 @@ void objdiff_release(struct objdiff_result *res)
 	size_t i;
 
 	for (i = 0; i < res->nr; i++) {
+		size_t j;
+
+		for (j = 0; j < res->fns[i].nr_uses; j++)
+			free(res->fns[i].uses[j].name);
+		free(res->fns[i].uses);
 		free(res->fns[i].name);
 		free(res->fns[i].parent);
 	}

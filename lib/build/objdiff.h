@@ -21,12 +21,37 @@
 
 enum fn_change { FN_CHANGED, FN_NEW, FN_DELETED };
 
+/*
+ * What a changed or new function uses, as the extraction will have to
+ * treat it: part of the livepatch, copied into it, or a reference to the
+ * running kernel.
+ */
+enum use_kind {
+	USE_INCLUDED,		/* another changed or new function */
+	USE_NEW,		/* a variable or function only the patched build has */
+	USE_LITERAL,		/* a string or constant without a name: copied */
+	USE_KERNEL_GLOBAL,	/* a global of this file in the kernel */
+	USE_KERNEL_LOCAL,	/* a file-local symbol of this file in the kernel: by sympos */
+	USE_KERNEL_STATIC,	/* a function-local static (counter.12): matched by name */
+	USE_EXTERNAL,		/* another file's symbol: exported or not, klp-convert decides */
+};
+
+struct fn_use {
+	char *name;		/* the symbol, or the section of a literal */
+	enum use_kind kind;
+};
+
 struct fn_finding {
 	char *name;
 	enum fn_change change;
 	char *parent;		/* a gcc clone's function (foo of foo.isra.0), or NULL */
 	const char *why;	/* for a function that did not change by itself, or NULL */
+	struct fn_use *uses;	/* changed and new functions: each symbol once, in order */
+	size_t nr_uses, alloc_uses;
 };
+
+/* "external", "kernel local", ...: for messages. */
+const char *use_kind_name(enum use_kind kind);
 
 struct objdiff_result {
 	struct fn_finding *fns;

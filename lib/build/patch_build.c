@@ -82,6 +82,9 @@ static void print_finding(const struct fn_finding *f, const char *path)
 	if (f->why)
 		printf(", %s", f->why);
 	printf(")\n");
+	if (verbose)
+		for (size_t i = 0; i < f->nr_uses; i++)
+			printf("    uses %s (%s)\n", f->uses[i].name, use_kind_name(f->uses[i].kind));
 }
 
 int patch_diff_objects(const char *orig, const char *patched, bool quiet)

@@ -77,6 +77,11 @@ else
 	fail "cmdline: the split objects are cached apart from klp-source's" "original: $o" "patched: $p"
 fi
 
+run_kb -v "$T/cmdline.patch"
+uses=$(printf '%s\n' "$out" | sed -n 's/^    uses //p')
+like "$uses" "^saved_command_line \\(another file's\\)$" "cmdline -v: uses saved_command_line, of another file"
+like "$uses" "^seq_puts \\(another file's\\)$" "cmdline -v: uses seq_puts, of another file"
+like "$uses" '^\.rodata.*str.* \(literal, copied\)$' "cmdline -v: uses the new string, copied"
 run_kb -q "$T/cmdline.patch"
 is "$rc:$out" "1:" "cmdline -q: no stage lines, no findings, still exit 1"
 start=$(date +%s.%N)

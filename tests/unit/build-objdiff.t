@@ -41,6 +41,9 @@ cat > "$T/fx.c" <<'C'
 #endif
 extern int printk(const char *, ...);
 extern void report(int) __attribute__((cold));
+/* Called by user() below, which must not get copies of them. */
+int caller(int x) __attribute__((noinline));
+int counted(void) __attribute__((noinline));
 #ifdef NEWFN
 int early(void) { return printk("a new string before the others\n"); }
 #endif
@@ -76,6 +79,19 @@ extern void hook(struct desc *);
 int shifted(void) { DBG(); return 1; }
 #endif
 int debugged(void) { DBG(); return 0; }
+/* What a changed function uses, for the extraction. */
+#ifdef USES
+int new_var = 7;
+#endif
+static __attribute__((noinline)) int local_fn(int x) { return x * 7; }
+int user(int x)
+{
+	return printk("user %d\n", x) + local_fn(x) + data_init + caller(x) + counted()
+#ifdef USES
+		+ new_var
+#endif
+		;
+}
 #ifdef NEWFN
 int late(void) { static int calls; return ++calls; }
 #endif
@@ -92,10 +108,14 @@ fx() {
 fx -o "$T/base.o" || skip_all "gcc cannot build the fixture (-mrecord-mcount)"
 readelf -sW "$T/base.o" | grep -q ' with_cold\.cold$' || skip_all "gcc made no .cold part"
 
-# diff_of DEFINE: sets out (findings and messages) and rc.
+# diff_of DEFINE... [-v]: sets out (findings and messages) and rc.
 diff_of() {
-	fx -D"$1" -o "$T/v.o"
-	out=$("$KBP" --diff-objects "$T/base.o" "$T/v.o" 2>&1)
+	local d=() v=
+	for a in "$@"; do
+		case $a in -v) v=-v ;; *) d+=(-D"$a") ;; esac
+	done
+	fx "${d[@]}" -o "$T/v.o"
+	out=$("$KBP" $v --diff-objects "$T/base.o" "$T/v.o" 2>&1)
 	rc=$?
 }
 # The findings, one "change name" a line, sorted.
@@ -151,6 +171,18 @@ like "$rc:$out" "^1:.*symbol 'setup': __init or __exit code changed" "changed __
 diff_of NOTRACE_ADD=2
 like "$rc:$out" "^1:.*symbol 'untraced': changed, but ftrace cannot patch it" \
 	"a changed notrace function: refused"
+
+# The uses of a changed function, each as the extraction will treat it.
+diff_of USES HELPER_MUL=3 -v
+is "$rc:$(found)" "0:changed caller changed user " "uses: caller and user changed"
+uses=$(printf '%s\n' "$out" | sed -n '/^changed function: user /,/^[^ ]/s/^    uses //p')
+for want in 'printk \(another file.s\)' '\.rodata(\.user)?\.str1\.1 \(literal, copied\)' \
+	'local_fn \(the kernel.s, file-local\)' 'data_init \(the kernel.s, global\)' \
+	'caller \(in the livepatch\)' 'counted \(the kernel.s, global\)' 'new_var \(new, copied\)'; do
+	like "$uses" "^$want$" "uses: ${want//\\/}"
+done
+unlike "$uses" '__fentry__' "uses: not ftrace's __fentry__"
+is "$(printf '%s\n' "$uses" | sort | uniq -d)" "" "uses: each once"
 
 echo junk > "$T/junk.o"
 out=$("$KBP" --diff-objects "$T/base.o" "$T/junk.o" 2>&1)
