@@ -515,6 +515,7 @@ static void add_finding(struct findings *fs, const char *name, enum fn_change ch
 
 	grow_array(&res->fns, &res->alloc, res->nr + 1, sizeof(*res->fns));
 	f = &res->fns[res->nr++];
+	memset(f, 0, sizeof(*f));
 	f->name = xstrdup(name);
 	f->change = change;
 	f->parent = clone_parent(name);
@@ -590,7 +591,8 @@ static void add_use(struct fn_finding *f, struct hashtab *seen, const char *name
 	grow_array(&f->uses, &f->alloc_uses, f->nr_uses + 1, sizeof(*f->uses));
 	f->uses[f->nr_uses].name = xstrdup(name);
 	f->uses[f->nr_uses].kind = kind;
-	hashtab_add(seen, hash_str(name), (void *)(uintptr_t)++f->nr_uses);
+	f->nr_uses++;
+	hashtab_add(seen, hash_str(name), (void *)(uintptr_t)f->nr_uses);
 }
 
 /* A named symbol of the patched build, as the livepatch will see it. */
