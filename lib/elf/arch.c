@@ -75,12 +75,12 @@ static const char *const x86_loader_symbols[] = { "_GLOBAL_OFFSET_TABLE_", NULL 
 static const struct reloc_rule x86_64_rules[] = {
 	RULE(R_X86_64_NONE, 0, true, NULL),
 	RULE(R_X86_64_64, 8, true, NULL),
-	RULE(R_X86_64_PC32, 4, true, NULL),
-	BRANCH(R_X86_64_PLT32, 4),
+	RULE(R_X86_64_PC32, 4, true, NULL, .pcrel = true),
+	BRANCH(R_X86_64_PLT32, 4, .pcrel = true),
 	/* -mcmodel=kernel: vmlinux and modules live in the top 2 GB ("overflow" check). */
 	RULE(R_X86_64_32, 4, true, NULL),
 	RULE(R_X86_64_32S, 4, true, NULL),
-	RULE(R_X86_64_PC64, 8, true, NULL),
+	RULE(R_X86_64_PC64, 8, true, NULL, .pcrel = true),
 	/* Not in the switch: "Unknown rela relocation". */
 	RULE(R_X86_64_GOTPCREL, 4, false, "the module loader has no GOT"),
 	RULE(R_X86_64_GOTPCRELX, 4, false, "the module loader has no GOT"),

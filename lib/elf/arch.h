@@ -19,6 +19,11 @@ struct reloc_rule {
 	bool klp_ok;		/* the loader applies it to an SHN_LIVEPATCH symbol */
 	const char *why_not;	/* when !klp_ok */
 	bool branch;		/* a direct call or jump: takes no address */
+	/*
+	 * PC-relative: the addend is biased by the field's size (the CPU
+	 * counts from the field's end), so the byte it points at is A + size.
+	 */
+	bool pcrel;
 	/* When klp_ok, why it still cannot be in one kind of .klp.rela section: */
 	const char *not_vmlinux;	/* .klp.rela.vmlinux.* (NULL: it can) */
 	const char *not_module;		/* .klp.rela.<module>.* (NULL: it can) */
