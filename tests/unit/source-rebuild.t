@@ -87,6 +87,12 @@ if [ -n "$cc_text" ]; then
 	run_ks -k "$T/k" -s "$T/src" fs/foo/sub/d.c
 	like "$rc:$out" "^1:.*fs/foo/sub/d.c: not built in this configuration \(obj-\\$\(CONFIG_FOO\) in $T/src/fs/foo/Makefile" \
 		"a file of a directory without a Makefile is found in its parent's (\$(addprefix sub/, d.o))"
+	# Malformed: an unterminated $(addprefix, one at the very end.
+	cp -r "$T/src" "$T/src-bad"
+	printf 'obj-y += $(addprefix sub/, d.o\nobj-y += $(addprefix ' > "$T/src-bad/fs/foo/Makefile"
+	run_ks -k "$T/k" -s "$T/src-bad" fs/foo/sub/d.c
+	like "$rc:$out" "^1:.*fs/foo/sub/d.c: .*fs/foo/Makefile: no Makefile line builds d.o \(nor a parent directory's\)" \
+		"an unterminated \$(addprefix is no list"
 	run_ks -k "$T/k" -s "$T/src" fs/foo/c.c
 	like "$out" "fs/foo/c.c: .*fs/foo/Makefile: no Makefile line builds c.o" \
 		"a file no Makefile line builds is refused"
