@@ -110,6 +110,27 @@ if [ -n "$cc_text" ]; then
 	run_ks -k "$T/k" -s "$T/junk.tar.xz" fs/foo/a.c
 	like "$rc:$out" "^1:.*junk.tar.xz: not a kernel source tarball" "a tarball that is not a kernel's is refused"
 fi
+# A tarball's version is kept beside its extracted tree (tree.source) and
+# trusted only for the same file: another tarball at that path is read.
+# (tar wants a member for each pattern klp-source extracts.)
+mk_tarball() {
+	rm -rf "$T/tars/src" "$T/tars/src.tar.xz"
+	mkdir -p "$T/tars/src/include" "$T/tars/src/arch/x"
+	cp -r "$1/." "$T/tars/src/"
+	touch "$T/tars/src/include/x.h" "$T/tars/src/arch/x/x.S" "$T/tars/src/arch/x/Kbuild" \
+		"$T/tars/src/Kconfig"
+	(cd "$T/tars" && tar -cJf src.tar.xz src)
+}
+mk_tarball "$T/src"
+run_ks -k "$T/k" -s "$T/tars/src.tar.xz" fs/foo/sub/d.c
+ok "the tarball's version is kept beside its tree" grep -qx 6.1.192 "$T/cache/6.1.192-3/tree.source"
+run_ks -k "$T/k" -s "$T/tars/src.tar.xz" fs/foo/sub/d.c
+unlike "$out" "version" "... and trusted for the same tarball"
+mk_tarball "$T/src-old"
+run_ks -k "$T/k" -s "$T/tars/src.tar.xz" fs/foo/sub/d.c
+like "$rc:$out" "^1:.*src.tar.xz is version 6.1.191" "another tarball at that path is read again"
+rm -rf "$T/cache/6.1.192-3/tree" "$T/cache/6.1.192-3/tree.source"
+
 [ -z "$(ls "$T/cache" 2>/dev/null | grep -v '^6.1.192-3$')" ] &&
 	[ -z "$(find "$T/cache" -name '*.tmp.*' -o -name 'build.*' 2>/dev/null)" ]
 is "$?" 0 "refused runs leave no temporary directory in the cache"
