@@ -187,8 +187,9 @@ static char *kbuild_text(const struct source_ctx *ctx, const char *dir, char **f
  * when that directory has none or does not list it, the nearest parent
  * that lists it by its relative name (fs/xfs/Makefile: libxfs/xfs_bmap.o;
  * drivers/gpu/drm/i915/Makefile: gem/i915_gem_shrinker.o). Sets *dir to
- * that directory, *obj to the name it lists, *text to its text and *mk to
- * its path; -1 after a message when none does.
+ * that directory, *obj to the name it lists, *var to the variable that
+ * lists it, *text to the file's text and *mk to its path; -1 after a
+ * message when none does.
  */
 static int find_listing(const struct source_ctx *ctx, const char *path, char **dir, char **obj,
 			char **text, char **mk, char **var)
