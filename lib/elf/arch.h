@@ -44,6 +44,27 @@ struct reloc_rule {
 	const char *next_why;
 };
 
+/*
+ * Static branches (asm goto): each __jump_table entry of an object names
+ * a site (code_off), its target and its key (key_off). A site whose key
+ * reference carries nop_flag holds the compiler's jmp in the object and
+ * is turned into a NOP of the same length by objtool (--hacks=jump_label)
+ * when the object is checked: per object, or at the final link of vmlinux
+ * or of the module when objtool's run is delayed there (6.12 with IBT).
+ */
+struct jump_label_form {
+	unsigned int len;
+	unsigned char opcode;		/* the jmp's first byte */
+	unsigned char nop[8];		/* what objtool writes instead */
+};
+
+struct jump_label_rule {
+	unsigned int entry_size, code_off, key_off;
+	uint64_t nop_flag;
+	const struct jump_label_form *forms;
+	size_t nr_forms;
+};
+
 struct arch {
 	const char *name;
 	uint16_t machine;
@@ -57,6 +78,7 @@ struct arch {
 	const char *const *special_sections;
 	bool zero_target;		/* the loader refuses a target holding non-zero bytes */
 	bool ibt;			/* vmlinux may seal ENDBRs (CONFIG_X86_KERNEL_IBT) */
+	const struct jump_label_rule *jump_label;	/* NULL: not known */
 };
 
 /* NULL, after a message naming path, when the ELF's machine has no rules. */

@@ -17,6 +17,9 @@
 #include "source/source.h"
 #include "source/source_priv.h"
 
+/* Where trace event headers are, in the tree and in the headers tree. */
+#define TRACE_EVENTS "include/trace/events"
+
 void rebuilt_free(struct rebuilt *r)
 {
 	free(r->path);
@@ -204,6 +207,12 @@ int source_rebuild_how(struct source_ctx *ctx, const char *given, const struct r
 	 */
 	strbuf_addf(&extra, "ccflags-y += -fmacro-prefix-map=%s/=%s%s\n", scratch,
 		    how->cflags ? " " : "", how->cflags ? how->cflags : "");
+	to = xasprintf("%s/%s", scratch, TRACE_EVENTS);
+	if (mkdir_p(to)) {
+		pr_err("%s: cannot create: %s", to, strerror(errno));
+		goto out;
+	}
+	free(to);
 	to = xasprintf("%s/%s", scratch, r->path);
 	if (copy_file(src, to)) {
 		pr_err("%s: cannot copy to %s: %s", src, to, strerror(errno));
@@ -238,8 +247,19 @@ int source_rebuild_how(struct source_ctx *ctx, const char *given, const struct r
 		strbuf_add(&dep, kb.buf, kb.len);
 		source_dir_settings(ctx, r->path, &dep, ctx->tree);
 		strbuf_addf(&dep, "ccflags-y += -iquote %s/%s\n", ctx->tree, dir);
+		/*
+		 * Trace event headers of the headers tree include the private
+		 * header of their subsystem relative to themselves
+		 * (include/trace/events/bridge.h: "../../../net/bridge/br_private.h"),
+		 * which the headers tree does not have: a quote directory three
+		 * levels down in the tree resolves them as the kernel's own build
+		 * does, in the tree for the dependency pass, then in the scratch
+		 * directory, where the header was copied.
+		 */
+		strbuf_addf(&dep, "ccflags-y += -iquote %s/%s\n", ctx->tree, TRACE_EVENTS);
 		strbuf_add(&dep, extra.buf, extra.len);
 		source_dir_settings(ctx, r->path, &kb, "$(src)");
+		strbuf_addf(&kb, "ccflags-y += -iquote $(src)/%s\n", TRACE_EVENTS);
 		strbuf_add(&kb, extra.buf, extra.len);
 		rc = write_text(kbuild, dep.buf);
 		strbuf_release(&dep);
