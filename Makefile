@@ -43,7 +43,7 @@ O ?= build
 endif
 
 # lib/ by layer, each using only those above it in this list.
-LIB_LAYERS := base elf symbols patch check convert source
+LIB_LAYERS := base elf symbols patch check convert source build
 LIB_SRCS := $(foreach d,$(LIB_LAYERS),$(wildcard lib/$(d)/*.c))
 LIB_OBJS := $(patsubst lib/%.c,$(O)/lib/%.o,$(LIB_SRCS))
 TOOL_SRCS := $(wildcard tools/*.c)

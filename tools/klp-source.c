@@ -349,6 +349,8 @@ static int run(struct opts *o)
 		       r.module ? " with " : "", r.module ? ko : "");
 		if (res.notes.len)
 			fputs(res.notes.buf, stdout);
+		if (verbose && res.info.len)
+			fputs(res.info.buf, stdout);
 		identical += res.identical;
 		total += res.total;
 		unexplained += res.unexplained;

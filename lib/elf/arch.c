@@ -75,12 +75,12 @@ static const char *const x86_loader_symbols[] = { "_GLOBAL_OFFSET_TABLE_", NULL 
 static const struct reloc_rule x86_64_rules[] = {
 	RULE(R_X86_64_NONE, 0, true, NULL),
 	RULE(R_X86_64_64, 8, true, NULL),
-	RULE(R_X86_64_PC32, 4, true, NULL),
-	BRANCH(R_X86_64_PLT32, 4),
+	RULE(R_X86_64_PC32, 4, true, NULL, .pcrel = true),
+	BRANCH(R_X86_64_PLT32, 4, .pcrel = true),
 	/* -mcmodel=kernel: vmlinux and modules live in the top 2 GB ("overflow" check). */
 	RULE(R_X86_64_32, 4, true, NULL),
 	RULE(R_X86_64_32S, 4, true, NULL),
-	RULE(R_X86_64_PC64, 8, true, NULL),
+	RULE(R_X86_64_PC64, 8, true, NULL, .pcrel = true),
 	/* Not in the switch: "Unknown rela relocation". */
 	RULE(R_X86_64_GOTPCREL, 4, false, "the module loader has no GOT"),
 	RULE(R_X86_64_GOTPCRELX, 4, false, "the module loader has no GOT"),
@@ -278,6 +278,20 @@ static const struct reloc_rule s390x_rules[] = {
 };
 
 /*
+ * arch/x86/include/asm/jump_label.h: struct jump_entry is { s32 code;
+ * s32 target; long key; }, and the key's bit 1 asks objtool for a NOP.
+ */
+static const struct jump_label_form x86_jump_forms[] = {
+	{ 2, 0xeb, { 0x66, 0x90 } },
+	{ 5, 0xe9, { 0x0f, 0x1f, 0x44, 0x00, 0x00 } },
+};
+
+static const struct jump_label_rule x86_jump_label = {
+	.entry_size = 16, .code_off = 0, .key_off = 8, .nop_flag = 2,
+	.forms = x86_jump_forms, .nr_forms = ARRAY_SIZE(x86_jump_forms),
+};
+
+/*
  * supported: the rules above are derived from the 6.1 loaders' source.
  * x86_64's are also proven by loading converted modules in a kernel
  * (tests/e2e); ppc64le's and s390x's await that proof from a qemu boot of
@@ -287,7 +301,7 @@ static const struct arch arches[] = {
 	{ .name = "x86_64", .machine = EM_X86_64, .data = ELFDATA2LSB, .supported = true,
 	  .abs64 = R_X86_64_64, .rules = x86_64_rules, .nr_rules = ARRAY_SIZE(x86_64_rules),
 	  .loader_symbols = x86_loader_symbols, .special_sections = x86_special,
-	  .zero_target = true, .ibt = true },
+	  .zero_target = true, .ibt = true, .jump_label = &x86_jump_label },
 	{ .name = "ppc64le", .machine = EM_PPC64, .data = ELFDATA2LSB, .supported = true,
 	  .abs64 = R_PPC64_ADDR64, .rules = ppc64le_rules, .nr_rules = ARRAY_SIZE(ppc64le_rules),
 	  .loader_symbols = ppc64_loader_symbols, .special_sections = ppc64_special },

@@ -19,6 +19,11 @@ struct reloc_rule {
 	bool klp_ok;		/* the loader applies it to an SHN_LIVEPATCH symbol */
 	const char *why_not;	/* when !klp_ok */
 	bool branch;		/* a direct call or jump: takes no address */
+	/*
+	 * PC-relative: the addend is biased by the field's size (the CPU
+	 * counts from the field's end), so the byte it points at is A + size.
+	 */
+	bool pcrel;
 	/* When klp_ok, why it still cannot be in one kind of .klp.rela section: */
 	const char *not_vmlinux;	/* .klp.rela.vmlinux.* (NULL: it can) */
 	const char *not_module;		/* .klp.rela.<module>.* (NULL: it can) */
@@ -39,6 +44,27 @@ struct reloc_rule {
 	const char *next_why;
 };
 
+/*
+ * Static branches (asm goto): each __jump_table entry of an object names
+ * a site (code_off), its target and its key (key_off). A site whose key
+ * reference carries nop_flag holds the compiler's jmp in the object and
+ * is turned into a NOP of the same length by objtool (--hacks=jump_label)
+ * when the object is checked: per object, or at the final link of vmlinux
+ * or of the module when objtool's run is delayed there (6.12 with IBT).
+ */
+struct jump_label_form {
+	unsigned int len;
+	unsigned char opcode;		/* the jmp's first byte */
+	unsigned char nop[8];		/* what objtool writes instead */
+};
+
+struct jump_label_rule {
+	unsigned int entry_size, code_off, key_off;
+	uint64_t nop_flag;
+	const struct jump_label_form *forms;
+	size_t nr_forms;
+};
+
 struct arch {
 	const char *name;
 	uint16_t machine;
@@ -52,6 +78,7 @@ struct arch {
 	const char *const *special_sections;
 	bool zero_target;		/* the loader refuses a target holding non-zero bytes */
 	bool ibt;			/* vmlinux may seal ENDBRs (CONFIG_X86_KERNEL_IBT) */
+	const struct jump_label_rule *jump_label;	/* NULL: not known */
 };
 
 /* NULL, after a message naming path, when the ELF's machine has no rules. */

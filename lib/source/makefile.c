@@ -23,6 +23,57 @@
 /* An error, or with quiet a -v line: the caller only wanted to know. */
 #define role_err(quiet, ...) ((quiet) ? pr_info(__VA_ARGS__) : pr_err(__VA_ARGS__))
 
+/*
+ * $(addprefix dir/, a.o b.o) written out as "dir/a.o dir/b.o", so that a
+ * parent's list names its subdirectory's objects as they are looked for
+ * (fs/xfs/Makefile lists libxfs/ so). A prefix that is not literal stays.
+ */
+static char *expand_addprefix(char *text)
+{
+	static const char fn[] = "$(addprefix ";
+	struct strbuf sb = { 0 };
+	const char *p = text, *m;
+
+	while ((m = strstr(p, fn))) {
+		const char *pre = m + strlen(fn), *comma = strchr(pre, ','), *e;
+		int depth = 1;
+
+		for (e = pre; *e && depth; e++)
+			depth += *e == '(' ? 1 : *e == ')' ? -1 : 0;
+		if (depth || !comma || comma >= e || memchr(pre, '$', comma - pre) ||
+		    memchr(comma, '$', e - comma)) {
+			strbuf_add(&sb, p, pre - p);
+			p = pre;
+			continue;
+		}
+		strbuf_add(&sb, p, m - p);
+		while (pre < comma && isspace((unsigned char)*pre))
+			pre++;
+		{
+			size_t plen = comma - pre;
+			const char *q = comma + 1, *end = e - 1;
+
+			while (plen && isspace((unsigned char)pre[plen - 1]))
+				plen--;
+			while (q < end) {
+				size_t len;
+
+				q += strspn(q, " \t");
+				len = strcspn(q, " \t");
+				if (q + len > end)
+					len = end - q;
+				if (len)
+					strbuf_addf(&sb, " %.*s%.*s", (int)plen, pre, (int)len, q);
+				q += len;
+			}
+		}
+		p = e;
+	}
+	strbuf_addf(&sb, "%s", p);
+	free(text);
+	return sb.buf ? sb.buf : xstrdup("");
+}
+
 /* The Makefile's text with continuation lines joined and comments dropped. */
 static char *makefile_logical(const char *path)
 {
@@ -42,7 +93,7 @@ static char *makefile_logical(const char *path)
 		}
 	}
 	*w = '\0';
-	return text;
+	return expand_addprefix(text);
 }
 
 /* Does the assignment's value (after = or +=) list word as a whole word? */
@@ -151,94 +202,116 @@ static int suffix_value(const struct source_ctx *ctx, const char *suffix)
 }
 
 /*
+ * The kbuild file of dir (relative to the tree, "" for the top): Kbuild
+ * when there is one, as kbuild itself prefers (arch/x86 has both, its
+ * Makefile being the arch's top-level one), else Makefile. NULL when
+ * neither is there; *file is the path looked at, for messages.
+ */
+static char *kbuild_text(const struct source_ctx *ctx, const char *dir, char **file)
+{
+	const char *sep = *dir ? "/" : "";
+	char *kb = xasprintf("%s%s%s/Kbuild", ctx->tree, sep, dir), *text;
+
+	text = makefile_logical(kb);
+	if (text) {
+		*file = kb;
+		return text;
+	}
+	free(kb);
+	*file = xasprintf("%s%s%s/Makefile", ctx->tree, sep, dir);
+	return makefile_logical(*file);
+}
+
+/*
+ * The kbuild file that builds path's object: the directory's own, or,
+ * when that directory has none or does not list it, the nearest parent
+ * that lists it by its relative name (fs/xfs/Makefile: libxfs/xfs_bmap.o;
+ * drivers/gpu/drm/i915/Makefile: gem/i915_gem_shrinker.o). Sets *dir to
+ * that directory, *obj to the name it lists, *var to the variable that
+ * lists it, *text to the file's text and *mk to its path; -1 after a
+ * message when none does.
+ */
+static int find_listing(const struct source_ctx *ctx, const char *path, char **dir, char **obj,
+			char **text, char **mk, char **var, bool quiet)
+{
+	const char *slash = strrchr(path, '/'), *base = slash + 1;
+	char *first_mk = NULL, *first_obj;
+
+	*dir = strndup(path, slash - path);
+	*obj = xasprintf("%.*s.o", (int)(strlen(base) - 2), base);
+	first_obj = xstrdup(*obj);
+	for (;;) {
+		char *up, *next;
+
+		*text = kbuild_text(ctx, *dir, mk);
+		*var = *text ? assigned_in(*text, *obj) : NULL;
+		if (*var)
+			break;
+		if (!first_mk && *text)
+			first_mk = xstrdup(*mk);
+		free(*text);
+		*text = NULL;
+		up = strrchr(*dir, '/');
+		if (!up) {
+			if (first_mk)
+				role_err(quiet, "%s: %s: no Makefile line builds %s (nor a parent directory's)",
+				       path, first_mk, first_obj);
+			else
+				role_err(quiet, "%s: %s: %s", path, *mk, strerror(ENOENT));
+			free(*mk);
+			free(*dir);
+			free(*obj);
+			*mk = *dir = *obj = NULL;
+			free(first_mk);
+			free(first_obj);
+			return -1;
+		}
+		next = xasprintf("%s/%s", up + 1, *obj);
+		free(*obj);
+		*obj = next;
+		*up = '\0';
+		free(*mk);
+	}
+	free(first_mk);
+	free(first_obj);
+	return 0;
+}
+
+/* A module's name from its object as a Makefile lists it: sub/foo.o is foo. */
+static char *xstrndup_base(const char *obj)
+{
+	const char *b = strrchr(obj, '/') ? strrchr(obj, '/') + 1 : obj;
+
+	return strndup(b, strlen(b) - 2);
+}
+
+/* "obj-" and "lib-" (lib.a, linked into vmlinux) list objects of the build. */
+static const char *obj_suffix(const char *var)
+{
+	if (str_starts_with(var, "obj-") || str_starts_with(var, "lib-"))
+		return var + 4;
+	return NULL;
+}
+
+/*
  * Built-in or module, and which module: the directory's Makefile lists the
  * object in obj-<y|m|$(CONFIG_X)> (alone) or in <composite>-<...> (part of
  * composite.o, itself in an obj- line).
  */
-/* Does the tree's dir have that file? */
-static bool path_is_file_in(const struct source_ctx *ctx, const char *dir, const char *name)
-{
-	char *p = xasprintf("%s/%s/%s", ctx->tree, dir, name);
-	struct stat st;
-	bool ok = !stat(p, &st) && S_ISREG(st.st_mode);
-
-	free(p);
-	return ok;
-}
-
-/*
- * The nearest ancestor of dir with a Makefile (or Kbuild), whose text goes
- * to *text: a directory may have none, its files built from above. The
- * ancestor's path (malloc'ed), or NULL.
- */
-static char *owning_makefile(const struct source_ctx *ctx, const char *dir, char **text)
-{
-	char *up = xstrdup(dir), *slash;
-
-	*text = NULL;
-	while ((slash = strrchr(up, '/'))) {
-		char *mk;
-
-		*slash = '\0';
-		mk = xasprintf("%s/%s/Makefile", ctx->tree, up);
-		*text = makefile_logical(mk);
-		free(mk);
-		if (!*text) {
-			mk = xasprintf("%s/%s/Kbuild", ctx->tree, up);
-			*text = makefile_logical(mk);
-			free(mk);
-		}
-		if (*text)
-			return up;
-	}
-	free(up);
-	return NULL;
-}
-
 static int file_role(struct source_ctx *ctx, const char *path, char **module, char **composite,
 		     bool quiet)
 {
-	char *dir = strndup(path, strrchr(path, '/') ? strrchr(path, '/') - path : 0);
-	const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
-	char *obj = xasprintf("%.*s.o", (int)(strlen(base) - 2), base);
-	char *mk = xasprintf("%s/%s/Makefile", ctx->tree, dir);
-	char *text = makefile_logical(mk), *var = NULL, *var2 = NULL, *comp = NULL;
+	char *dir = NULL, *obj = NULL, *mk = NULL, *text = NULL, *var = NULL;
+	char *var2 = NULL, *comp = NULL;
 	int ret = -1, v;
 
 	*module = *composite = NULL;
-	if (!text) {
-		char *kb = xasprintf("%s/%s/Kbuild", ctx->tree, dir);
-
-		text = makefile_logical(kb);
-		free(kb);
-	}
-	if (!text) {
-		char *up = owning_makefile(ctx, dir, &text);
-
-		if (up) {
-			/* mlx5/core/Makefile builds lag/debugfs.o: no lag/Makefile. */
-			char *rel = xasprintf("%s/%s", dir + strlen(up) + 1, obj);
-
-			free(obj);
-			obj = rel;
-			free(mk);
-			mk = xasprintf("%s/%s/Makefile", ctx->tree, up);
-			free(up);
-		}
-	}
-	if (!text) {
-		role_err(quiet, "%s: %s", mk, strerror(errno));
+	if (find_listing(ctx, path, &dir, &obj, &text, &mk, &var, quiet))
 		goto out;
-	}
-	var = assigned_in(text, obj);
-	if (!var) {
-		role_err(quiet, "%s: %s: no Makefile line builds %s", path, mk, obj);
-		goto out;
-	}
-	if (str_starts_with(var, "obj-")) {
-		v = suffix_value(ctx, var + 4);
+	if (obj_suffix(var)) {
+		v = suffix_value(ctx, obj_suffix(var));
 		if (v == 'm')
-			*module = strndup(base, strlen(base) - 2);
+			*module = xstrndup_base(obj);
 	} else {
 		/*
 		 * A part of a composite: <comp>-y, <comp>-objs, <comp>-$(CONFIG_X),
@@ -274,21 +347,21 @@ static int file_role(struct source_ctx *ctx, const char *path, char **module, ch
 			var = next;
 			if (!var)
 				break;
-			if (str_starts_with(var, "obj-")) {
+			if (obj_suffix(var)) {
 				direct = true;
 				break;
 			}
 		}
 		if (direct) {
-			v = suffix_value(ctx, var + 4);
+			v = suffix_value(ctx, obj_suffix(var));
 			if (v == 'm')
-				*module = strndup(base, strlen(base) - 2);
-		} else if (!var2 || !str_starts_with(var2, "obj-")) {
+				*module = xstrndup_base(obj);
+		} else if (!var2 || !obj_suffix(var2)) {
 			role_err(quiet, "%s: %s: part of %s, which no obj- line builds", path, mk,
 			       comp ? comp : obj);
 			goto out;
 		} else {
-			v = suffix_value(ctx, var2 + 4);
+			v = suffix_value(ctx, obj_suffix(var2));
 			*composite = strndup(comp, strlen(comp) - 2);
 			if (v == 'm')
 				*module = xstrdup(*composite);
@@ -335,6 +408,17 @@ int source_file_role_quiet(struct source_ctx *ctx, const char *path, char **modu
  * the target arch's (drivers-y += drivers/s390/), in an obj- line the
  * configuration makes y or m when it is one.
  */
+/* Does the tree's dir have that file? */
+static bool path_is_file_in(const struct source_ctx *ctx, const char *dir, const char *name)
+{
+	char *p = xasprintf("%s/%s/%s", ctx->tree, dir, name);
+	struct stat st;
+	bool ok = !stat(p, &st) && S_ISREG(st.st_mode);
+
+	free(p);
+	return ok;
+}
+
 /* The target's arch: the one the headers tree has generated headers for. */
 static char *srcarch(const struct source_ctx *ctx)
 {
@@ -494,65 +578,61 @@ static bool dir_wide(const char *line, const char *name_end)
 	return false;
 }
 
-/*
- * The directory Makefile's settings for this one object (CFLAGS_namei.o,
- * CFLAGS_REMOVE_, OBJECT_FILES_NON_STANDARD_, ...) and for the whole
- * directory (ccflags-*), rewritten for a Kbuild file one level up: its own
- * directory is root/dir ("$(src)" in the build, the source tree in the
- * dependency pass, so that its -I paths find the tree's headers there).
- */
-void source_dir_settings(const struct source_ctx *ctx, const char *path, struct strbuf *kb,
-			 const char *root)
+static bool is_conditional(const char *w)
 {
-	char *dir = strndup(path, strrchr(path, '/') - path);
-	const char *base = strrchr(path, '/') + 1;
-	char *suffix = xasprintf("_%.*s.o", (int)(strlen(base) - 2), base);
-	char *mk = xasprintf("%s/%s/Makefile", ctx->tree, dir);
-	char *text = makefile_logical(mk), *line, *save = NULL;
+	return str_starts_with(w, "ifeq") || str_starts_with(w, "ifneq") ||
+	       str_starts_with(w, "ifdef") || str_starts_with(w, "ifndef") ||
+	       str_starts_with(w, "else") || str_starts_with(w, "endif");
+}
 
-	if (!text && !path_is_file_in(ctx, dir, "Kbuild")) {
-		/* Built from an ancestor's Makefile: its settings, its $(src). */
-		char *up = owning_makefile(ctx, dir, &text);
+/*
+ * Is line (up to name_end) a per-object setting of suffix ("_namei.o",
+ * "_libxfs/xfs_bmap.o")? Its prefix is a kbuild variable's name, all
+ * capitals (CFLAGS, CFLAGS_REMOVE, KASAN_SANITIZE): CFLAGS_foo_core.o is
+ * not one of core.o.
+ */
+static bool per_object(const char *line, const char *name_end, const char *suffix)
+{
+	size_t len = name_end - line, slen = strlen(suffix), i;
 
-		if (up) {
-			free(suffix);
-			suffix = xasprintf("_%s/%.*s.o", dir + strlen(up) + 1,
-					   (int)(strlen(base) - 2), base);
-			free(dir);
-			dir = up;
-		}
-	}
+	if (len <= slen || strncmp(name_end - slen, suffix, slen))
+		return false;
+	for (i = 0; i < len - slen; i++)
+		if (!isupper((unsigned char)line[i]) && line[i] != '_')
+			return false;
+	return true;
+}
 
-	for (line = text ? strtok_r(text, "\n", &save) : NULL; line;
-	     line = strtok_r(NULL, "\n", &save)) {
+/*
+ * One kbuild file's settings for the object, rewritten for a Kbuild file
+ * at the top of M (its directory is root/dir). own: the file that builds
+ * the object, whose ccflags-*, per-object and directory-wide settings
+ * apply; a parent's give only their subdir-ccflags-*. Conditionals stay
+ * around what is copied, so that "ifneq ($(CONFIG_X),y) CFLAGS_core.o :=
+ * ..." is still conditional (Kbuild has the configuration).
+ */
+static void file_settings(char *text, const char *dir, const char *suffix, bool own,
+			  struct strbuf *kb, const char *root)
+{
+	char *line, *save = NULL;
+
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		const char *w = line + strspn(line, " \t");
 		char *eq = strchr(line, '='), *name_end;
 
-		{
-			const char *w = line + strspn(line, " \t");
-
-			/*
-			 * Conditionals stay around what is copied, so that
-			 * "ifneq ($(CONFIG_X),y) CFLAGS_core.o := ..." is still
-			 * conditional (Kbuild has the configuration).
-			 */
-			if (str_starts_with(w, "ifeq") || str_starts_with(w, "ifneq") ||
-			    str_starts_with(w, "ifdef") || str_starts_with(w, "ifndef") ||
-			    str_starts_with(w, "else") || str_starts_with(w, "endif")) {
-				strbuf_addf(kb, "%s\n", w);
-				continue;
-			}
+		if (is_conditional(w)) {
+			strbuf_addf(kb, "%s\n", w);
+			continue;
 		}
 		if (!eq || line[0] == '\t')
 			continue;
 		name_end = eq;
 		while (name_end > line && strchr("+:? \t", name_end[-1]))
 			name_end--;
-		/* subdir-ccflags- applies to the directory itself as well. */
-		if (str_starts_with(line, "ccflags-") || str_starts_with(line, "subdir-ccflags-") ||
-		    dir_wide(line, name_end)) {
+		if (str_starts_with(line, "subdir-ccflags-") ||
+		    (own && (str_starts_with(line, "ccflags-") || dir_wide(line, name_end)))) {
 			add_rewritten(kb, line, root, dir);
-		} else if ((size_t)(name_end - line) > strlen(suffix) &&
-			   !strncmp(name_end - strlen(suffix), suffix, strlen(suffix))) {
+		} else if (own && per_object(line, name_end, suffix)) {
 			/* Kbuild looks these up by the object's path under M. */
 			int prefix = (int)(name_end - line - strlen(suffix) + 1);
 			char *l = xasprintf("%.*s%s/%s", prefix, line, dir, line + prefix);
@@ -561,8 +641,43 @@ void source_dir_settings(const struct source_ctx *ctx, const char *path, struct 
 			free(l);
 		}
 	}
+}
+
+/*
+ * The settings kbuild gives this object, rewritten for a Kbuild file one
+ * level up (root/dir is "$(src)" in the build, the source tree in the
+ * dependency pass, so that -I paths find the tree's headers there): the
+ * subdir-ccflags-* of every directory kbuild descends through to the one
+ * whose file builds it (they accumulate in KBUILD_CFLAGS, the outermost
+ * first), then that file's own ccflags-*, per-object (CFLAGS_namei.o,
+ * CFLAGS_REMOVE_, OBJECT_FILES_NON_STANDARD_) and directory-wide settings.
+ * A parent's ccflags-y is not inherited: kbuild applies it to its own
+ * directory only.
+ */
+void source_dir_settings(const struct source_ctx *ctx, const char *path, struct strbuf *kb,
+			 const char *root)
+{
+	char *dir = NULL, *obj = NULL, *text = NULL, *mk = NULL, *var = NULL, *suffix;
+	const char *p;
+
+	if (find_listing(ctx, path, &dir, &obj, &text, &mk, &var, false))
+		return;
+	for (p = strchr(dir, '/'); p; p = strchr(p + 1, '/')) {
+		char *parent = strndup(dir, p - dir), *pmk, *ptext;
+
+		ptext = kbuild_text(ctx, parent, &pmk);
+		if (ptext)
+			file_settings(ptext, parent, "", false, kb, root);
+		free(ptext);
+		free(pmk);
+		free(parent);
+	}
+	suffix = xasprintf("_%s", obj);
+	file_settings(text, dir, suffix, true, kb, root);
+	free(suffix);
 	free(text);
 	free(mk);
-	free(suffix);
+	free(var);
+	free(obj);
 	free(dir);
 }

@@ -17,6 +17,9 @@
 #include "source/source.h"
 #include "source/source_priv.h"
 
+/* Where trace event headers are, in the tree and in the headers tree. */
+#define TRACE_EVENTS "include/trace/events"
+
 void rebuilt_free(struct rebuilt *r)
 {
 	free(r->path);
@@ -136,11 +139,20 @@ static char *normalise(const char *path)
 
 int source_rebuild(struct source_ctx *ctx, const char *given, struct rebuilt *r)
 {
+	return source_rebuild_how(ctx, given, NULL, r);
+}
+
+int source_rebuild_how(struct source_ctx *ctx, const char *given, const struct rebuild_how *how,
+		       struct rebuilt *r)
+{
+	static const struct rebuild_how plain;
 	char *scratch = NULL, *tmpl, *src = NULL, *to = NULL, *composite = NULL;
 	char *stem = NULL, *target = NULL, *cmdfile = NULL, *built = NULL;
-	struct strbuf kb = { 0 }, deps = { 0 };
+	struct strbuf kb = { 0 }, deps = { 0 }, extra = { 0 };
 	int ret = -1;
 
+	if (!how)
+		how = &plain;
 	memset(r, 0, sizeof(*r));
 	r->path = normalise(given);
 	if (!str_ends_with(r->path, ".c") || r->path[0] == '/' || strstr(r->path, "..") ||
@@ -153,10 +165,19 @@ int source_rebuild(struct source_ctx *ctx, const char *given, struct rebuilt *r)
 		pr_err("%s: not in the source tree (%s)", r->path, src);
 		goto out;
 	}
+	if (how->from) {
+		free(src);
+		src = xstrdup(how->from);
+		if (!path_exists(src)) {
+			pr_err("%s: %s: %s", r->path, src, strerror(errno));
+			goto out;
+		}
+	}
 	if (source_file_role(ctx, r->path, &r->module, &composite))
 		goto out;
 	stem = strndup(r->path, strlen(r->path) - 2);
-	r->object = xasprintf("%s/%s.o", ctx->objdir, stem);
+	r->object = xasprintf("%s/%s%s%s.o", ctx->objdir, how->variant ? how->variant : "",
+			      how->variant ? "/" : "", stem);
 	if (!ctx->o.force && object_current(ctx, r->object)) {
 		pr_info("%s: %s (cached)", r->path, r->object);
 		ret = 0;
@@ -177,6 +198,20 @@ int source_rebuild(struct source_ctx *ctx, const char *given, struct rebuilt *r)
 		goto out;
 	}
 	*strrchr(to, '\0') = '/';
+	free(to);
+	/*
+	 * __FILE__ is the in-tree path, as in the distribution's build (its
+	 * -fmacro-prefix-map strips its own tree): WARN and dynamic debug
+	 * name the file as the kernel does, and two builds of a file in two
+	 * scratch directories have the same strings.
+	 */
+	strbuf_addf(&extra, "ccflags-y += -fmacro-prefix-map=%s/=%s%s\n", scratch,
+		    how->cflags ? " " : "", how->cflags ? how->cflags : "");
+	to = xasprintf("%s/%s", scratch, TRACE_EVENTS);
+	if (mkdir_p(to)) {
+		pr_err("%s: cannot create: %s", to, strerror(errno));
+		goto out;
+	}
 	free(to);
 	to = xasprintf("%s/%s", scratch, r->path);
 	if (copy_file(src, to)) {
@@ -212,7 +247,20 @@ int source_rebuild(struct source_ctx *ctx, const char *given, struct rebuilt *r)
 		strbuf_add(&dep, kb.buf, kb.len);
 		source_dir_settings(ctx, r->path, &dep, ctx->tree);
 		strbuf_addf(&dep, "ccflags-y += -iquote %s/%s\n", ctx->tree, dir);
+		/*
+		 * Trace event headers of the headers tree include the private
+		 * header of their subsystem relative to themselves
+		 * (include/trace/events/bridge.h: "../../../net/bridge/br_private.h"),
+		 * which the headers tree does not have: a quote directory three
+		 * levels down in the tree resolves them as the kernel's own build
+		 * does, in the tree for the dependency pass, then in the scratch
+		 * directory, where the header was copied.
+		 */
+		strbuf_addf(&dep, "ccflags-y += -iquote %s/%s\n", ctx->tree, TRACE_EVENTS);
+		strbuf_add(&dep, extra.buf, extra.len);
 		source_dir_settings(ctx, r->path, &kb, "$(src)");
+		strbuf_addf(&kb, "ccflags-y += -iquote $(src)/%s\n", TRACE_EVENTS);
+		strbuf_add(&kb, extra.buf, extra.len);
 		rc = write_text(kbuild, dep.buf);
 		strbuf_release(&dep);
 		free(dir);
@@ -295,6 +343,7 @@ out:
 		rebuilt_free(r);
 	strbuf_release(&kb);
 	strbuf_release(&deps);
+	strbuf_release(&extra);
 	free(scratch);
 	free(src);
 	free(to);

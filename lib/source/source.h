@@ -51,6 +51,20 @@ int source_open(struct source_ctx *ctx, const struct source_opts *o);
 void source_close(struct source_ctx *ctx);
 /* Rebuild (or take from the cache) one file. 0 or -1 after a message naming it. */
 int source_rebuild(struct source_ctx *ctx, const char *path, struct rebuilt *out);
+
+/* Beyond klp-source's own rebuild, each optional. */
+struct rebuild_how {
+	const char *variant;	/* objects kept under <objdir>/<variant>/, apart from the plain ones */
+	const char *cflags;	/* added to the file's flags */
+	/*
+	 * The file's text from here instead of the tree (a patched copy); the
+	 * caller names the variant after its contents, the cache cannot tell.
+	 */
+	const char *from;
+};
+
+int source_rebuild_how(struct source_ctx *ctx, const char *path, const struct rebuild_how *how,
+		       struct rebuilt *out);
 void rebuilt_free(struct rebuilt *r);
 
 #endif

@@ -267,6 +267,71 @@ out:
 }
 
 /*
+ * What tarball_version found, kept beside the extracted tree: reading the
+ * top Makefile out of the tarball costs about 2 s of xz each run, and a
+ * tarball of the same path, size and modification time is the same file.
+ * Only where the cache directory is known before the version (Debian's
+ * headers name their version).
+ */
+static char *stamp_path(const struct source_ctx *ctx)
+{
+	return ctx->distver ? xasprintf("%s/%s/tree.source", ctx->o.cache, ctx->distver) : NULL;
+}
+
+static char *stamp_key(const char *source, const struct stat *st)
+{
+	char *real = realpath(source, NULL);
+	char *key = xasprintf("%s %lld %lld.%09ld", real ? real : source, (long long)st->st_size,
+			      (long long)st->st_mtim.tv_sec, st->st_mtim.tv_nsec);
+
+	free(real);
+	return key;
+}
+
+/* 0 when the stamp is this tarball's: ctx->srcver and *pkgver set from it. */
+static int stamp_read(struct source_ctx *ctx, const struct stat *st, char **pkgver)
+{
+	char *path = stamp_path(ctx), *text = path ? read_text(path) : NULL;
+	char *key = stamp_key(ctx->o.source, st), *l2, *l3;
+	int ret = -1;
+
+	/* "KEY\nSRCVER\nPKGVER\n", PKGVER empty when dpkg does not know it. */
+	if (!text || !(l2 = strchr(text, '\n')) || !(l3 = strchr(l2 + 1, '\n')))
+		goto out;
+	*l2++ = '\0';
+	*l3++ = '\0';
+	if (strcmp(text, key) || !*l2)
+		goto out;
+	l3[strcspn(l3, "\n")] = '\0';
+	ctx->srcver = xstrdup(l2);
+	*pkgver = *l3 ? xstrdup(l3) : NULL;
+	ret = 0;
+out:
+	free(key);
+	free(text);
+	free(path);
+	return ret;
+}
+
+/* A stamp that cannot be written costs the next run 2 s, nothing else. */
+static void stamp_write(const struct source_ctx *ctx, const struct stat *st, const char *pkgver)
+{
+	char *path = stamp_path(ctx), *key = stamp_key(ctx->o.source, st), *text;
+	struct atomic_file af;
+
+	text = xasprintf("%s\n%s\n%s\n", key, ctx->srcver, pkgver ? pkgver : "");
+	if (path && !atomic_file_open(&af, path, 0644)) {
+		if (write(af.fd, text, strlen(text)) == (ssize_t)strlen(text))
+			atomic_file_commit(&af);
+		else
+			atomic_file_abort(&af);
+	}
+	free(text);
+	free(key);
+	free(path);
+}
+
+/*
  * Extract once what a rebuild can need, into a temporary directory renamed
  * into place: the C and assembler sources, headers and Makefiles, without
  * the documentation, tools, samples and device trees.
@@ -330,6 +395,7 @@ char *source_default_cache(void)
 int source_open(struct source_ctx *ctx, const struct source_opts *o)
 {
 	char *path, *text, *pkgver = NULL, *up = NULL, *kernel_release = NULL;
+	bool stamped = false;
 	struct stat st;
 	int ret = -1;
 
@@ -372,7 +438,8 @@ int source_open(struct source_ctx *ctx, const struct source_opts *o)
 		free(path);
 		ctx->tree = xstrdup(o->source);
 	} else if (S_ISREG(st.st_mode) && is_tarball(o->source)) {
-		if (tarball_version(ctx, &pkgver))
+		stamped = !stamp_read(ctx, &st, &pkgver);
+		if (!stamped && tarball_version(ctx, &pkgver))
 			goto out;
 	} else {
 		pr_err("%s: neither a kernel source directory nor a .tar.xz of one", o->source);
@@ -426,6 +493,8 @@ int source_open(struct source_ctx *ctx, const struct source_opts *o)
 		ctx->tree = xasprintf("%s/tree", ctx->cachedir);
 		if (!path_exists(ctx->tree) && extract(ctx, ctx->tree))
 			goto out;
+		if (!stamped)
+			stamp_write(ctx, &st, pkgver);
 		ctx->objdir = xasprintf("%s/obj/%s", ctx->cachedir, ctx->release);
 	} else {
 		/*

@@ -369,19 +369,115 @@ static const char *base_name(const char *path)
 	return s ? s + 1 : path;
 }
 
+/* A static-branch site of the object that objtool NOPs at the final link. */
+struct jl_site {
+	size_t sec;
+	uint64_t off;
+};
+
 struct cmp {
 	const struct arch *arch;
 	struct verify_vmlinux *vm;
 	struct elf_file *ko;
 	const struct arch *ko_arch;
+	struct jl_site *sites;		/* sorted by section, then offset */
+	size_t nr_sites;
 };
+
+static int site_cmp(const void *a, const void *b)
+{
+	const struct jl_site *x = a, *y = b;
+
+	if (x->sec != y->sec)
+		return x->sec < y->sec ? -1 : 1;
+	return x->off < y->off ? -1 : x->off > y->off;
+}
+
+/*
+ * The sites of the object's __jump_table entries whose key asks objtool
+ * for a NOP. Where objtool runs on the linked vmlinux or module only, the
+ * object keeps the compiler's jmp there and the target has the NOP.
+ */
+static void jump_sites(struct cmp *c, struct elf_file *obj)
+{
+	const struct jump_label_rule *jl = c->arch ? c->arch->jump_label : NULL;
+	struct section *sec;
+	size_t i, alloc = 0;
+
+	if (!jl)
+		return;
+	for_each_section(obj, sec, i) {
+		const struct reloc **code, **key;
+		size_t n, k;
+
+		if (strcmp(sec->name, "__jump_table") || !sec->rela)
+			continue;
+		n = sec->size / jl->entry_size;
+		code = xcalloc(n + 1, sizeof(*code));
+		key = xcalloc(n + 1, sizeof(*key));
+		for (k = 0; k < sec->rela->nr_relocs; k++) {
+			const struct reloc *r = &sec->rela->relocs[k];
+			size_t e = r->offset / jl->entry_size, at = r->offset % jl->entry_size;
+
+			if (e >= n)
+				continue;
+			if (at == jl->code_off)
+				code[e] = r;
+			else if (at == jl->key_off)
+				key[e] = r;
+		}
+		for (k = 0; k < n; k++) {
+			const struct symbol *cs = code[k] ? code[k]->sym : NULL;
+			const struct symbol *ks = key[k] ? key[k]->sym : NULL;
+			uint64_t flags;
+
+			if (!cs || !cs->sec || !ks)
+				continue;
+			/* A key of this object: its address is part of the sum. */
+			flags = (ks->sec ? ks->sym.st_value : 0) + (uint64_t)key[k]->addend;
+			if (!(flags & jl->nop_flag))
+				continue;
+			grow_array(&c->sites, &alloc, c->nr_sites + 1, sizeof(*c->sites));
+			c->sites[c->nr_sites].sec = cs->sec->idx;
+			c->sites[c->nr_sites++].off = cs->sym.st_value + (uint64_t)code[k]->addend;
+		}
+		free(code);
+		free(key);
+	}
+	if (c->nr_sites)
+		qsort(c->sites, c->nr_sites, sizeof(*c->sites), site_cmp);
+}
+
+/*
+ * The length of the site at off of the function's section, when ours has
+ * the jmp there and theirs the NOP objtool writes instead; 0 otherwise.
+ */
+static unsigned int jump_site_nop(const struct cmp *c, const struct symbol *sym, uint64_t off,
+				  const unsigned char *ours, const unsigned char *theirs,
+				  uint64_t n)
+{
+	const struct jump_label_rule *jl = c->arch->jump_label;
+	struct jl_site key = { sym->sec->idx, sym->sym.st_value + off };
+	size_t i;
+
+	if (!c->nr_sites || !bsearch(&key, c->sites, c->nr_sites, sizeof(key), site_cmp))
+		return 0;
+	for (i = 0; i < jl->nr_forms; i++) {
+		const struct jump_label_form *f = &jl->forms[i];
+
+		if (off + f->len <= n && ours[off] == f->opcode &&
+		    !memcmp(theirs + off, f->nop, f->len))
+			return f->len;
+	}
+	return 0;
+}
 
 /*
  * -1: the candidate cannot be read; 0: identical; otherwise the first
  * differing offset + 1.
  */
 static long long compare(const struct cmp *c, const struct symbol *sym,
-			 const unsigned char *mask, const struct tsym *t)
+			 const unsigned char *mask, const struct tsym *t, size_t *nops)
 {
 	const unsigned char *ours = sym->sec->data + sym->sym.st_value, *theirs;
 	uint64_t n = sym->sym.st_size, i;
@@ -399,9 +495,19 @@ static long long compare(const struct cmp *c, const struct symbol *sym,
 	}
 	if (!theirs)
 		return -1;
+	*nops = 0;
 	for (i = 0; i < n; i++) {
+		unsigned int len;
+
 		if (mask[i] || (tmask && tmask[i]) || ours[i] == theirs[i])
 			continue;
+		/* A jmp differs from a NOP in its first byte: i is the site. */
+		len = jump_site_nop(c, sym, i, ours, theirs, n);
+		if (len) {
+			(*nops)++;
+			i += len - 1;
+			continue;
+		}
 		ret = (long long)i + 1;
 		break;
 	}
@@ -418,6 +524,7 @@ static void verify_one(const struct cmp *c, const struct target *t, const char *
 	unsigned char bind = GELF_ST_BIND(sym->sym.st_info);
 	const struct tsym *other = NULL, *sized = NULL;
 	long long first = -2;
+	size_t nops = 0;
 	struct hash_iter it;
 	struct tsym *ts;
 	bool init = str_starts_with(sym->sec->name, ".init");
@@ -443,9 +550,14 @@ static void verify_one(const struct cmp *c, const struct target *t, const char *
 			continue;
 		}
 		sized = ts;
-		r = compare(c, sym, mask, ts);
+		r = compare(c, sym, mask, ts, &nops);
 		if (!r) {
 			res->identical++;
+			if (nops)
+				strbuf_addf(&res->info,
+					    "    %s: identical; %zu static-branch site%s: jmp here, "
+					    "NOP in the target (objtool NOPs them at the final link)\n",
+					    sym->name, nops, nops > 1 ? "s" : "");
 			free(mask);
 			return;
 		}
@@ -581,6 +693,7 @@ int verify_object(const char *object, const char *path, struct verify_vmlinux *v
 		c.vm = vm;
 		t = &vm->t;
 	}
+	jump_sites(&c, obj);
 	for_each_symbol(obj, sym, i) {
 		if (GELF_ST_TYPE(sym->sym.st_info) != STT_FUNC || !sym->sec || !sym->sym.st_size ||
 		    !sym->sec->data || sym->sym.st_value + sym->sym.st_size > sym->sec->size)
@@ -588,6 +701,7 @@ int verify_object(const char *object, const char *path, struct verify_vmlinux *v
 		res->total++;
 		verify_one(&c, t, file, sym, res);
 	}
+	free(c.sites);
 	target_free(&modt);
 	elf_close(mod);
 	elf_close(obj);
@@ -597,4 +711,5 @@ int verify_object(const char *object, const char *path, struct verify_vmlinux *v
 void verify_result_release(struct verify_result *res)
 {
 	strbuf_release(&res->notes);
+	strbuf_release(&res->info);
 }

@@ -8,7 +8,9 @@
  * symbol table, or the installed module), relocated fields masked on both
  * sides. A difference is explained when it is expected of a rebuild of one
  * file: a __weak definition another file overrides, init code, a function
- * the target does not have (inlined everywhere, or discarded).
+ * the target does not have (inlined everywhere, or discarded). A
+ * static-branch site objtool turns into a NOP only at the final link is
+ * equal when the target has exactly that NOP there.
  */
 
 #include <stdbool.h>
@@ -33,6 +35,7 @@ struct verify_result {
 	size_t identical, total;
 	size_t unexplained;
 	struct strbuf notes;	/* one "    name: why" line per difference */
+	struct strbuf info;	/* for -v: what was equal without being the same bytes */
 };
 
 /*

@@ -20,7 +20,7 @@ deb=$(ls "$T"/klp-convert_*.deb 2>/dev/null | head -n 1)
 [ -f "$deb" ] && pass "a .deb is written" || { fail "a .deb is written"; done_testing; }
 
 files=$(dpkg-deb -c "$deb")
-for f in usr/bin/klp-convert usr/bin/klp-symbols usr/bin/klp-check usr/bin/klp-build usr/bin/klp-source \
+for f in usr/bin/klp-convert usr/bin/klp-symbols usr/bin/klp-check usr/bin/klp-build usr/bin/klp-build-patch usr/bin/klp-source \
 	 usr/include/klp/klp_convert.h usr/include/klp_convert.h \
 	 usr/share/man/man1/klp-convert.1.gz usr/share/man/man1/klp-build.1.gz \
 	 usr/share/man/man1/klp-source.1.gz; do

@@ -23,8 +23,10 @@ fake_kdir() {
 fake_tree() {
 	mkdir -p "$1/fs/foo"
 	printf 'VERSION = 6\nPATCHLEVEL = 1\nSUBLEVEL = %s\nEXTRAVERSION =\n' "$2" > "$1/Makefile"
-	printf 'obj-$(CONFIG_FOO) += a.o\nobj-$(CONFIG_BAR) += bar.o\nbar-y := b.o\n' \
+	printf 'obj-$(CONFIG_FOO) += a.o $(addprefix sub/, d.o)\nobj-$(CONFIG_BAR) += bar.o\nbar-y := b.o\n' \
 		> "$1/fs/foo/Makefile"
+	mkdir -p "$1/fs/foo/sub"
+	echo 'int d(void) { return 4; }' > "$1/fs/foo/sub/d.c"
 	echo 'int a(void) { return 1; }' > "$1/fs/foo/a.c"
 	echo 'int b(void) { return 2; }' > "$1/fs/foo/b.c"
 	echo 'int c(void) { return 3; }' > "$1/fs/foo/c.c"
@@ -82,6 +84,15 @@ if [ -n "$cc_text" ]; then
 	is "$rc" 1 "a file whose option is not set is refused"
 	like "$out" "fs/foo/a.c: not built in this configuration \(obj-\\$\(CONFIG_FOO\)" \
 		"... naming the Makefile's variable"
+	run_ks -k "$T/k" -s "$T/src" fs/foo/sub/d.c
+	like "$rc:$out" "^1:.*fs/foo/sub/d.c: not built in this configuration \(obj-\\$\(CONFIG_FOO\) in $T/src/fs/foo/Makefile" \
+		"a file of a directory without a Makefile is found in its parent's (\$(addprefix sub/, d.o))"
+	# Malformed: an unterminated $(addprefix, one at the very end.
+	cp -r "$T/src" "$T/src-bad"
+	printf 'obj-y += $(addprefix sub/, d.o\nobj-y += $(addprefix ' > "$T/src-bad/fs/foo/Makefile"
+	run_ks -k "$T/k" -s "$T/src-bad" fs/foo/sub/d.c
+	like "$rc:$out" "^1:.*fs/foo/sub/d.c: .*fs/foo/Makefile: no Makefile line builds d.o \(nor a parent directory's\)" \
+		"an unterminated \$(addprefix is no list"
 	run_ks -k "$T/k" -s "$T/src" fs/foo/c.c
 	like "$out" "fs/foo/c.c: .*fs/foo/Makefile: no Makefile line builds c.o" \
 		"a file no Makefile line builds is refused"
@@ -99,6 +110,27 @@ if [ -n "$cc_text" ]; then
 	run_ks -k "$T/k" -s "$T/junk.tar.xz" fs/foo/a.c
 	like "$rc:$out" "^1:.*junk.tar.xz: not a kernel source tarball" "a tarball that is not a kernel's is refused"
 fi
+# A tarball's version is kept beside its extracted tree (tree.source) and
+# trusted only for the same file: another tarball at that path is read.
+# (tar wants a member for each pattern klp-source extracts.)
+mk_tarball() {
+	rm -rf "$T/tars/src" "$T/tars/src.tar.xz"
+	mkdir -p "$T/tars/src/include" "$T/tars/src/arch/x"
+	cp -r "$1/." "$T/tars/src/"
+	touch "$T/tars/src/include/x.h" "$T/tars/src/arch/x/x.S" "$T/tars/src/arch/x/Kbuild" \
+		"$T/tars/src/Kconfig"
+	(cd "$T/tars" && tar -cJf src.tar.xz src)
+}
+mk_tarball "$T/src"
+run_ks -k "$T/k" -s "$T/tars/src.tar.xz" fs/foo/sub/d.c
+ok "the tarball's version is kept beside its tree" grep -qx 6.1.192 "$T/cache/6.1.192-3/tree.source"
+run_ks -k "$T/k" -s "$T/tars/src.tar.xz" fs/foo/sub/d.c
+unlike "$out" "version" "... and trusted for the same tarball"
+mk_tarball "$T/src-old"
+run_ks -k "$T/k" -s "$T/tars/src.tar.xz" fs/foo/sub/d.c
+like "$rc:$out" "^1:.*src.tar.xz is version 6.1.191" "another tarball at that path is read again"
+rm -rf "$T/cache/6.1.192-3/tree" "$T/cache/6.1.192-3/tree.source"
+
 [ -z "$(ls "$T/cache" 2>/dev/null | grep -v '^6.1.192-3$')" ] &&
 	[ -z "$(find "$T/cache" -name '*.tmp.*' -o -name 'build.*' 2>/dev/null)" ]
 is "$?" 0 "refused runs leave no temporary directory in the cache"
@@ -167,6 +199,53 @@ head -c 100 "/lib/modules/$rel/$ko" | xz -c > "$T/mods/kernel/fs/isofs/isofs.ko.
 run_ks -q -k "$kdir" -s "$T/tree" --verify --modules "$T/mods" fs/isofs/dir.c
 is "$rc" 1 "a truncated compressed module is refused"
 like "$out" "isofs.ko.xz: not a valid module once decompressed" "... by its name"
+
+# The flags kbuild gives a file, from its own directory and from its
+# parents: subdir-ccflags-y of every directory down to the one whose
+# Makefile builds it, that one's ccflags-y and CFLAGS_<obj>, not a parent's
+# ccflags-y. A file of a directory without a Makefile (sub/) is built by
+# its parent's, listed through $(addprefix). Each #error fires when a flag
+# is missing or one that must not be there is.
+mkdir -p "$T/flags/fs/klpa/klpb/sub"
+cp "$T/tree/Makefile" "$T/flags/"
+cat > "$T/flags/fs/klpa/Makefile" <<'MK'
+subdir-ccflags-y += -DKLP_PARENT=42
+ccflags-y += -DKLP_PARENT_ONLY
+obj-y += klpb/
+MK
+cat > "$T/flags/fs/klpa/klpb/Makefile" <<'MK'
+subdir-ccflags-y += -DKLP_OWN_SUBDIR=5
+ccflags-y += -DKLP_OWN=7
+obj-m += klpc.o
+klpc-y := main.o $(addprefix sub/, \
+	part.o)
+CFLAGS_sub/part.o += -DKLP_PART=3
+CFLAGS_main.o += -DKLP_NOT_PART
+MK
+cat > "$T/flags/fs/klpa/klpb/main.c" <<'C'
+#if KLP_PARENT != 42 || KLP_OWN != 7 || KLP_OWN_SUBDIR != 5 || !defined(MODULE)
+#error "a flag of fs/klpa or fs/klpa/klpb is missing"
+#endif
+int klp_main(void) { return KLP_PARENT; }
+C
+cat > "$T/flags/fs/klpa/klpb/sub/part.c" <<'C'
+#if KLP_PARENT != 42 || KLP_OWN != 7 || KLP_PART != 3
+#error "a flag of fs/klpa, fs/klpa/klpb or CFLAGS_sub/part.o is missing"
+#endif
+#if defined(KLP_PARENT_ONLY) || defined(KLP_NOT_PART)
+#error "a parent's ccflags-y or another object's CFLAGS_ reached sub/part.c"
+#endif
+int klp_part(void) { return KLP_PART; }
+C
+for f in fs/klpa/klpb/main.c fs/klpa/klpb/sub/part.c; do
+	run_ks -q -k "$kdir" -s "$T/flags" "$f"
+	like "$rc:$out" "^0:$f: .*/$(basename "$f" .c).o$" \
+		"$f: built with its parents' subdir-ccflags-y and its own flags only"
+done
+sed -i 's/^subdir-ccflags-y/ccflags-y/' "$T/flags/fs/klpa/Makefile"
+run_ks -q -k "$kdir" -s "$T/flags" --force fs/klpa/klpb/sub/part.c
+is "$rc" 1 "a parent's ccflags-y is not inherited"
+like "$out" 'error: #error "a flag of fs/klpa' "... the file's own #error says so"
 
 # A changed source is not the shipped code: the proof must say so.
 cp -r "$T/tree" "$T/changed"

@@ -10,6 +10,8 @@ for t in klp-convert klp-symbols klp-check klp-source; do
 done
 is "$(KLP_BIN=$KLP_BIN "$TOP/scripts/klp-build" --version 2>&1)" "klp-build $want" \
 	"klp-build --version prints the version of the klp-convert beside it"
+is "$(KLP_BIN=$KLP_BIN "$TOP/scripts/klp-build" fix.patch --version 2>&1)" "klp-build $want" \
+	"klp-build's patch mode (klp-build-patch) says the same version"
 "$KLP_BIN/klp-convert" --version > /dev/null 2>&1
 is "$?" 0 "--version exits 0"
 "$KLP_BIN/klp-convert" --no-such-option > /dev/null 2>&1

@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+#ifndef KLP_BUILD_PATCH_BUILD_H
+#define KLP_BUILD_PATCH_BUILD_H
+
+/*
+ * klp-build's patch mode, stage by stage (applying, building original,
+ * building patched, diffing, then extracting, linking, converting and
+ * checking), each reported with the time it took and what it found.
+ */
+
+#include <stdbool.h>
+
+#include "source/source.h"
+
+struct patch_build_opts {
+	struct source_opts src;
+	const char *kallsyms, *map;	/* the target's symbols, one of the two */
+	const char *output;		/* NULL: livepatch-<first patch's name>.ko */
+	bool no_replace;
+	bool quiet;			/* no stage lines and findings */
+	char **patches;
+	int nr_patches;
+};
+
+/* The exit status: 0 done, 1 refused or failed (nothing written). */
+int patch_build(const struct patch_build_opts *o);
+
+/*
+ * The diffing stage alone, on two objects built with
+ * -ffunction-sections -fdata-sections: the findings on stdout, and exit
+ * status 1 when the change is one a livepatch cannot make.
+ */
+int patch_diff_objects(const char *orig, const char *patched, bool quiet);
+
+#endif

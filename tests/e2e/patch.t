@@ -1,0 +1,137 @@
+#!/bin/bash
+# klp-build's patch mode on the kernel under test, without booting: small
+# real fixes to files of its linux-source (fs/proc/cmdline.c, kernel/sys.c)
+# go through applying, building original, building patched and diffing,
+# and the changed functions are exactly the ones each fix changes. The
+# stages after diffing do not exist yet: the run must say so, fail, and
+# write no module. The extracted tree and the objects are klp-source's
+# cache ($KLP_E2E_CACHE/source), shared with tests/e2e/source.t.
+source "$(dirname "$0")/../lib.sh"
+source "$(dirname "$0")/lib-e2e.sh"
+
+rel=$(e2e_release) || skip_all "no Debian kernel"
+kdir=$(e2e_kdir)
+debver=$(dpkg-query -W -f='${Version}' "linux-headers-$rel" 2>/dev/null)
+tarball=
+for f in /usr/src/linux-source-*.tar.xz; do
+	[ -f "$f" ] || continue
+	pkg=$(dpkg-query -S "$f" 2>/dev/null | cut -d: -f1)
+	[ -n "$pkg" ] && [ "$(dpkg-query -W -f='${Version}' "$pkg")" = "$debver" ] && tarball=$f
+done
+[ -n "$tarball" ] || skip_all "no linux-source tarball of version $debver (apt-get install linux-source)"
+ks=$(e2e_kallsyms) || skip_all "no kallsyms dump of $rel"
+cache=$E2E_CACHE/source
+KB=$TOP/scripts/klp-build
+
+# The tree klp-source extracts (once) and the object it keeps for a file.
+obj=$(klp-source -q -k "$kdir" -s "$tarball" --cache "$cache" fs/proc/cmdline.c) ||
+	skip_all "klp-source cannot rebuild fs/proc/cmdline.c"
+obj=${obj#fs/proc/cmdline.c: }
+tree=${obj%%/obj/*}/tree
+[ -f "$tree/fs/proc/cmdline.c" ] || skip_all "no extracted tree at $tree"
+
+# fix NAME FILE SED: a patch made as a developer would, a/ b/ from diff -u.
+fix() {
+	mkdir -p "$T/$1/a/${2%/*}" "$T/$1/b/${2%/*}"
+	cp "$tree/$2" "$T/$1/a/$2"
+	sed "$3" "$tree/$2" > "$T/$1/b/$2"
+	(cd "$T/$1" && diff -u "a/$2" "b/$2") > "$T/$1.patch"
+	[ -s "$T/$1.patch" ]
+}
+# run_kb ARGS...: out (stdout: stages, findings), err (messages), rc; in $T/run.
+run_kb() {
+	mkdir -p "$T/run"
+	(cd "$T/run" && "$KB" -k "$kdir" -s "$tarball" --cache "$cache" --kallsyms "$ks" "$@" \
+		> "$T/out" 2> "$T/err")
+	rc=$?
+	out=$(cat "$T/out")
+	err=$(cat "$T/err")
+}
+changed() {
+	printf '%s\n' "$out" | sed -n 's/^\([a-z]*\) function: \([^ ]*\) .*/\1 \2/p' | sort | tr '\n' ' '
+}
+
+# 1. /proc/cmdline says more: one static function of vmlinux.
+fix cmdline fs/proc/cmdline.c 's/^\tseq_putc(m, .\\n.);$/\tseq_puts(m, " livepatched\\n");/' ||
+	skip_all "fs/proc/cmdline.c has no seq_putc(m, '\\n') line to change"
+start=$(date +%s.%N)
+run_kb "$T/cmdline.patch"
+diag "fs/proc/cmdline.c: $(echo "$(date +%s.%N) - $start" | bc) s"
+printf '%s\n' "$out" | while IFS= read -r l; do diag "$l"; done
+is "$(changed)" "changed cmdline_proc_show " "cmdline: the one function the fix changes"
+for s in applying 'building original' 'building patched' diffing; do
+	like "$out" "^  $s +.* [0-9]+\\.[0-9]{2} s$" "cmdline: stage '$s' reported, timed"
+done
+like "$out" '^  building original +fs/proc/cmdline.c \(vmlinux\)' "cmdline: a file of vmlinux"
+is "$rc" 1 "cmdline: exit 1 until the module can be made"
+like "$err" 'extracting, linking, converting and checking are not implemented yet: livepatch-cmdline.ko was not written' \
+	"cmdline: says which stages are missing"
+is "$(ls -A "$T/run")" "" "cmdline: no module, no file written"
+
+o=$(find "$cache" -path "*/obj/$rel/split/fs/proc/cmdline.o" | head -n 1)
+p=$(grep -l ' livepatched' $(find "$cache" -path "*/obj/$rel/patched/*/fs/proc/cmdline.o") /dev/null | head -n 1)
+if [ -n "$o" ] && [ -n "$p" ]; then
+	pass "cmdline: the split objects are cached apart from klp-source's"
+	like "$(readelf -SW "$o")" ' \.text\.cmdline_proc_show ' "cmdline: built -ffunction-sections"
+else
+	fail "cmdline: the split objects are cached apart from klp-source's" "original: $o" "patched: $p"
+fi
+
+run_kb -v "$T/cmdline.patch"
+uses=$(printf '%s\n' "$out" | sed -n 's/^    uses //p')
+like "$uses" "^saved_command_line \\(another file's\\)$" "cmdline -v: uses saved_command_line, of another file"
+# 6.12 inlines seq_puts() into a call of __seq_puts().
+like "$uses" "^(__)?seq_puts \\(another file's\\)$" "cmdline -v: uses seq_puts (or __seq_puts), of another file"
+like "$uses" '^\.rodata.*str.* \(literal, copied\)$' "cmdline -v: uses the new string, copied"
+run_kb -q "$T/cmdline.patch"
+is "$rc:$out" "1:" "cmdline -q: no stage lines, no findings, still exit 1"
+start=$(date +%s.%N)
+run_kb "$T/cmdline.patch"
+diag "warm: $(echo "$(date +%s.%N) - $start" | bc) s"
+is "$(changed)" "changed cmdline_proc_show " "cmdline, warm: the same finding"
+
+# 2. kernel/sys.c: a constant changed in override_release, one line added
+# above ~600 lines of functions (their __LINE__s all move). What changes is
+# override_release, or where gcc inlined it, its callers.
+fix sys kernel/sys.c 's|^\(\t*\)v = LINUX_VERSION_PATCHLEVEL + 60;$|\1/* 2.6.6x for 6.x */\n\1v = LINUX_VERSION_PATCHLEVEL + 61;|' ||
+	skip_all "kernel/sys.c has no override_release line to change"
+run_kb "$T/sys.patch"
+printf '%s\n' "$out" | while IFS= read -r l; do diag "$l"; done
+so=$(find "$cache" -path "*/obj/$rel/split/kernel/sys.o" | head -n 1)
+if readelf -sW "$so" | awk '$4 == "FUNC" && $8 == "override_release"' | grep -q .; then
+	is "$(changed)" "changed override_release " "sys: only override_release, whose code changed"
+else
+	like "$(changed)" '^(changed [a-z_]*newuname )+$' "sys: the callers override_release was inlined into"
+fi
+# The code's strings, not DWARF's (which names the directory it was built in).
+strip -g -o "$T/sys-nodebug.o" "$so"
+unlike "$(strings "$T/sys-nodebug.o")" '/build\.[A-Za-z0-9]{6}/' "sys: no scratch directory in the code's strings"
+like "$(strings "$T/sys-nodebug.o")" '^kernel/sys\.c$' "sys: __FILE__ is the in-tree path"
+
+# 3. A file of a module: fs/isofs/dir.c, part of isofs.ko. The change is in
+# do_isofs_readdir, which gcc may inline into isofs_readdir: then that
+# caller is what changed.
+if grep -q '^kernel/fs/isofs/isofs.ko' "/lib/modules/$rel/modules.dep" &&
+	fix isofs fs/isofs/dir.c '/^static int do_isofs_readdir/,/^}/s/^\(\t*\)if (de_len == 0) {$/\1if (de_len < 2) {/'; then
+	run_kb "$T/isofs.patch"
+	printf '%s\n' "$out" | while IFS= read -r l; do diag "$l"; done
+	like "$out" '^  building original +fs/isofs/dir.c \(isofs\)' "isofs: built as a part of its module"
+	io=$(find "$cache" -path "*/obj/$rel/split/fs/isofs/dir.o" | head -n 1)
+	if readelf -sW "$io" | awk '$4 == "FUNC" && $8 == "do_isofs_readdir"' | grep -q .; then
+		like "$(changed)" '^changed do_isofs_readdir (changed do_isofs_readdir\.cold )?$' \
+			"isofs: do_isofs_readdir, out of line (and its .cold part)"
+	else
+		like "$(changed)" '^changed isofs_readdir (changed isofs_readdir\.cold )?$' \
+			"isofs: isofs_readdir, into which do_isofs_readdir was inlined (and its .cold part)"
+	fi
+else
+	pass "# SKIP no isofs module, or no de_len test in do_isofs_readdir"
+fi
+
+# 4. A fix whose context is not in the file.
+sed 's/^ \tseq_puts(m, saved_command_line);$/ \tseq_puts(m, other_command_line);/' "$T/cmdline.patch" > "$T/stale.patch"
+run_kb "$T/stale.patch"
+like "$rc:$err" '^1:.*stale.patch: fs/proc/cmdline.c: hunk 1 \(patch line 3, line [0-9]+ of the file\) does not apply' \
+	"a stale patch: the hunk that does not apply, named"
+
+done_testing

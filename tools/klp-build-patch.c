@@ -1,0 +1,139 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * klp-build's patch mode (klp-build runs it when given patches instead of
+ * a Kbuild directory): source patches to a livepatch for the distribution's
+ * kernel, rebuilding only the files they touch.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "base/cmdline.h"
+#include "base/util.h"
+#include "build/patch_build.h"
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: klp-build -k KDIR -s SOURCE (--kallsyms FILE | --map MAP) [-o OUT.ko]\n"
+		"                 [--no-replace] [--cache DIR] [-q] [-v] PATCH...\n"
+		"       klp-build --diff-objects ORIG.o PATCHED.o\n"
+		"\n"
+		"Apply each PATCH (a unified diff, -p1) to a copy of the files it touches in\n"
+		"SOURCE, rebuild each of them as the kernel of KDIR was built, original and\n"
+		"patched, and report every function the patches change.\n"
+		"\n"
+		"  -k, --kdir KDIR     the target's headers tree (/lib/modules/REL/build)\n"
+		"  -s, --source SRC    its kernel source: a tree, or Debian's linux-source .tar.xz\n"
+		"      --kallsyms FILE the target's /proc/kallsyms\n"
+		"  -m, --map MAP       or its symbol map (klp-symbols -o)\n"
+		"  -o, --output KO     the livepatch (default: livepatch-<first patch>.ko)\n"
+		"      --no-replace    not an atomic-replace livepatch\n"
+		"      --cache DIR     klp-source's cache (default: ~/.cache/klp-source)\n"
+		"  --diff-objects      only compare two builds of one file, function by function\n"
+		"  -q, --quiet         no stage lines and findings\n"
+		"  -v, --verbose       say what each step found\n"
+		"  -h, --help          this text\n");
+}
+
+enum { OPT_KALLSYMS = 256, OPT_NO_REPLACE, OPT_CACHE, OPT_DIFF_OBJECTS };
+
+static bool diff_objects;
+
+static int parse_opts(int argc, char **argv, struct patch_build_opts *o)
+{
+	static const struct option longopts[] = {
+		{ "kdir", required_argument, NULL, 'k' },
+		{ "source", required_argument, NULL, 's' },
+		{ "kallsyms", required_argument, NULL, OPT_KALLSYMS },
+		{ "map", required_argument, NULL, 'm' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "no-replace", no_argument, NULL, OPT_NO_REPLACE },
+		{ "cache", required_argument, NULL, OPT_CACHE },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "diff-objects", no_argument, NULL, OPT_DIFF_OBJECTS },
+		COMMON_LONGOPTS,
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *sym;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "k:s:m:o:qvh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'k': o->src.kdir = optarg; break;
+		case 's': o->src.source = optarg; break;
+		case OPT_KALLSYMS: o->kallsyms = optarg; break;
+		case 'm': o->map = optarg; break;
+		case 'o': o->output = optarg; break;
+		case OPT_NO_REPLACE: o->no_replace = true; break;
+		case OPT_CACHE: o->src.cache = optarg; break;
+		case 'q': o->quiet = true; break;
+		case OPT_DIFF_OBJECTS: diff_objects = true; break;
+		default: common_option(c, usage); break;
+		}
+	}
+	o->patches = argv + optind;
+	o->nr_patches = argc - optind;
+	if (diff_objects) {
+		if (o->nr_patches != 2) {
+			pr_err("--diff-objects takes two objects: ORIG.o PATCHED.o");
+			return -1;
+		}
+		return 0;
+	}
+	if (!o->src.kdir || !o->src.source) {
+		pr_err("-k KDIR and -s SOURCE are both needed");
+		return -1;
+	}
+	if (!o->kallsyms == !o->map) {
+		pr_err("the target's symbols are needed: --kallsyms FILE or --map MAP, one of the two");
+		return -1;
+	}
+	if (!o->nr_patches) {
+		pr_err("no patch given");
+		return -1;
+	}
+	if (o->output && !str_ends_with(o->output, ".ko")) {
+		pr_err("%s: the livepatch's name must end in .ko", o->output);
+		return -1;
+	}
+	sym = o->kallsyms ? o->kallsyms : o->map;
+	if (access(sym, R_OK)) {
+		pr_err("%s: %m", sym);
+		return 1;
+	}
+	/* -q silences klp-source's "  CC" lines too; -v shows them. */
+	o->src.quiet = !verbose;
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct patch_build_opts o = { 0 };
+	char *cache = NULL;
+	int ret;
+
+	progname = "klp-build";
+	ret = parse_opts(argc, argv, &o);
+	if (ret) {
+		if (ret < 0)
+			usage(stderr);
+		return ret < 0 ? 2 : 1;
+	}
+	if (diff_objects)
+		return patch_diff_objects(o.patches[0], o.patches[1], o.quiet);
+	if (!o.src.cache) {
+		const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+
+		if (xdg && *xdg)
+			cache = xasprintf("%s/klp-source", xdg);
+		else
+			cache = xasprintf("%s/.cache/klp-source", home && *home ? home : "/tmp");
+		o.src.cache = cache;
+	}
+	ret = patch_build(&o);
+	free(cache);
+	return ret;
+}
