@@ -38,6 +38,14 @@ static int check_elf(struct elf_input *in, const struct elf_input_want *want, ch
 		free(what);
 		return -1;
 	}
+	/*
+	 * libelf reads section headers at their own size whatever e_shentsize
+	 * says, so one reader would accept what another (or readelf) refuses.
+	 */
+	if (eh->e_shnum && eh->e_shentsize != (gelf_getclass(in->elf) == ELFCLASS64 ?
+					       sizeof(Elf64_Shdr) : sizeof(Elf32_Shdr)))
+		return fail_msg(in, err, "section header size %u is not the ELF class's",
+				(unsigned int)eh->e_shentsize);
 	if ((want->flags & ELF_INPUT_SHDRS_IN_FILE) &&
 	    (eh->e_shoff > in->size ||
 	     (uint64_t)eh->e_shnum * eh->e_shentsize > in->size - eh->e_shoff))

@@ -70,6 +70,15 @@ like "$(klp-check --map map --debuginfo exe-cut lp.o 2>&1)" "exe-cut: truncated"
 xz -k -c exe > exe.xz
 like "$(klp-symbols -o x.map --vmlinux exe.xz 2>&1)" "exe\.xz: xz-compressed: decompress it first" \
 	"a compressed vmlinux is named as such"
+# e_shentsize larger than a section header (found by fuzz_annotations):
+# libelf reads the headers at their real size, so klp-convert converted the
+# module while its DWARF reader refused it; now every reader refuses it.
+cp lp.o wide.o
+printf '\xff\x08' | dd of=wide.o bs=1 seek=58 conv=notrunc status=none
+for t in "klp-convert map wide.o out.o" "klp-check --map map wide.o" "klp-symbols -o x.map --module wide.o"; do
+	out=$($t 2>&1)
+	like "$?:$out" "^1:.*wide\.o: section header size 2303 is not the ELF class's" "${t%% *}: e_shentsize 2303 refused"
+done
 is "$(ls x.map out.o 2>/dev/null)" "" "no output from any refusal"
 
 done_testing
