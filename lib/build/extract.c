@@ -1,0 +1,604 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Extraction: the patched object cut down to what the livepatch carries,
+ * every other reference turned into one klp-convert resolves against the
+ * running kernel.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "build/extract.h"
+#include "elf/arch.h"
+#include "elf/elf_file.h"
+
+/*
+ * The special sections whose entries point into functions, x86_64, by
+ * kernel: an entry is kept when its first field points into a kept
+ * function. The sizes are the kernel's structures (struct alt_instr grew
+ * its ft_flags in 6.3); objtool also writes sh_entsize for its own tables,
+ * which must agree.
+ */
+static const struct special {
+	const char *name;
+	unsigned int from, to;		/* KLP_KVER range, to exclusive; 0: open */
+	size_t size;
+} specials[] = {
+	{ "__mcount_loc", 0, 0, 8 },
+	{ "__patchable_function_entries", 0, 0, 8 },
+	{ ".orc_unwind_ip", 0, 0, 4 },
+	{ ".orc_unwind", 0, 0, 6 },
+	{ ".return_sites", 0, 0, 4 },
+	{ ".call_sites", 0, 0, 4 },
+	{ ".retpoline_sites", 0, 0, 4 },
+	{ ".ibt_endbr_seal", 0, 0, 4 },
+	{ ".smp_locks", 0, 0, 4 },
+	{ "__bug_table", 0, 0, 12 },
+	{ "__ex_table", 0, 0, 12 },
+	{ "__jump_table", 0, 0, 16 },
+	{ ".static_call_sites", 0, 0, 8 },
+	{ ".altinstructions", 0, KLP_KVER(6, 3), 12 },
+	{ ".altinstructions", KLP_KVER(6, 3), 0, 14 },
+};
+
+size_t special_entry_size(const char *name, unsigned int kver)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(specials); i++)
+		if (!strcmp(specials[i].name, name) && kver >= specials[i].from &&
+		    (!specials[i].to || kver < specials[i].to))
+			return specials[i].size;
+	return 0;
+}
+
+/*
+ * Sections whose references to a kept function the livepatch drops: code
+ * and data of the file that stay the kernel's, boot-time tables, what the
+ * linker discards, debugging information.
+ */
+static bool droppable(const struct section *sec)
+{
+	static const char *const prefixes[] = {
+		".text", ".data", ".rodata", ".bss", ".init.", ".exit.", ".discard.", ".debug",
+		"__ksymtab", ".initcall", ".note", ".comment", ".BTF", ".export_symbol",
+	};
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(prefixes); i++)
+		if (str_starts_with(sec->name, prefixes[i]))
+			return true;
+	return !section_is_alloc(sec);
+}
+
+/* Where ordinary code and data live: a symbol elsewhere is not one we can refer to yet. */
+static bool plain_section(const struct section *sec)
+{
+	return str_starts_with(sec->name, ".text") || str_starts_with(sec->name, ".data") ||
+	       str_starts_with(sec->name, ".rodata") || str_starts_with(sec->name, ".bss");
+}
+
+struct sym_at {
+	uint64_t value, size;
+	struct symbol *sym;
+};
+
+struct ex {
+	const struct extract_opts *o;
+	struct extract_stats *st;
+	struct elf_file *elf, *orig;
+	const struct arch *arch;
+	bool *keep;			/* by section index */
+	unsigned char *done;		/* by symbol index: its reference is settled */
+	struct sym_at **at;		/* by section index: its symbols by value, as read */
+	size_t *nr_at;
+	struct section **queue;		/* kept sections whose relocations are to be seen */
+	size_t nr_queue, alloc_queue;
+	int errors;
+};
+
+static int cmp_at(const void *a, const void *b)
+{
+	const struct sym_at *x = a, *y = b;
+
+	if (x->value != y->value)
+		return x->value < y->value ? -1 : 1;
+	if (!x->size != !y->size)
+		return x->size ? -1 : 1;
+	return x->sym->idx < y->sym->idx ? -1 : x->sym->idx > y->sym->idx;
+}
+
+static void index_symbols(struct ex *x)
+{
+	size_t *alloc = xcalloc(x->elf->nr_secs, sizeof(*alloc));
+	struct symbol *s;
+	size_t i;
+
+	x->at = xcalloc(x->elf->nr_secs, sizeof(*x->at));
+	x->nr_at = xcalloc(x->elf->nr_secs, sizeof(*x->nr_at));
+	for_each_symbol(x->elf, s, i) {
+		unsigned char type = GELF_ST_TYPE(s->sym.st_info);
+		size_t k;
+
+		if (!s->sec || !*s->name || (type != STT_FUNC && type != STT_OBJECT &&
+					     type != STT_NOTYPE))
+			continue;
+		k = s->sec->idx;
+		grow_array(&x->at[k], &alloc[k], x->nr_at[k] + 1, sizeof(**x->at));
+		x->at[k][x->nr_at[k]++] = (struct sym_at){ s->sym.st_value, s->sym.st_size, s };
+	}
+	for (i = 0; i < x->elf->nr_secs; i++)
+		if (x->nr_at[i])
+			qsort(x->at[i], x->nr_at[i], sizeof(**x->at), cmp_at);
+	free(alloc);
+}
+
+/* The symbol covering offset of sec in the object as read, or NULL. */
+static const struct sym_at *containing(const struct ex *x, const struct section *sec,
+				       int64_t offset)
+{
+	const struct sym_at *a = x->at[sec->idx];
+	size_t lo = 0, hi = x->nr_at[sec->idx];
+	const struct sym_at *best = NULL;
+	uint64_t v;
+
+	if (offset < 0)
+		return NULL;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (a[mid].value <= (uint64_t)offset)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (!lo)
+		return NULL;
+	v = a[lo - 1].value;
+	while (lo && a[lo - 1].value == v) {
+		const struct sym_at *s = &a[--lo];
+
+		if ((uint64_t)offset < v + s->size || (!s->size && (uint64_t)offset == v))
+			best = s;
+	}
+	return best;
+}
+
+static void keep_section(struct ex *x, struct section *sec)
+{
+	if (x->keep[sec->idx])
+		return;
+	x->keep[sec->idx] = true;
+	grow_array(&x->queue, &x->alloc_queue, x->nr_queue + 1, sizeof(*x->queue));
+	x->queue[x->nr_queue++] = sec;
+}
+
+/* foo.12: gcc's name for a function-local static. */
+static bool is_local_static(const char *name)
+{
+	size_t n = strlen(name), i = n;
+
+	while (i && name[i - 1] >= '0' && name[i - 1] <= '9')
+		i--;
+	return i < n && i > 1 && name[i - 1] == '.';
+}
+
+/*
+ * A file-local symbol of the kernel, by the sympos the map gives it in the
+ * target: a unique name only, since the map alone cannot tell which of
+ * several namesakes this file defines.
+ */
+static int name_local(struct ex *x, struct symbol *s)
+{
+	const struct map_object *obj = symmap_find_object(x->o->map, x->o->target);
+	const struct map_symbol *first = symmap_lookup(x->o->map, s->name), *m;
+	unsigned int n;
+	char *name;
+
+	if (!obj) {
+		pr_err_sym(x->o->path, s->name, "file-local, and the map has no object %s",
+			   x->o->target);
+		return -1;
+	}
+	n = symmap_count_in(first, obj);
+	if (!n) {
+		pr_err_sym(x->o->path, s->name, "file-local, and %s has no symbol of that name in the map",
+			   x->o->target);
+		return -1;
+	}
+	if (n > 1) {
+		pr_err_sym(x->o->path, s->name,
+			   "file-local, and %s has %u symbols of that name: which one is this file's cannot be told yet. The candidates:",
+			   x->o->target, n);
+		for (m = first; m; m = m->next)
+			if (m->obj == obj) {
+				char *line = symmap_candidate_line(m);
+
+				fprintf(stderr, "    %s\n", line);
+				free(line);
+			}
+		return -1;
+	}
+	name = xasprintf(".klp.sym.rela.%s.%s.%s,0", x->o->target, x->o->target, s->name);
+	symbol_rename(s, name);
+	free(name);
+	x->st->klp_syms++;
+	return 0;
+}
+
+/* A defined symbol a kept section refers to: the livepatch's or the kernel's. */
+static int take_symbol(struct ex *x, struct symbol *s)
+{
+	struct symbol *old;
+	bool local;
+
+	if (x->done[s->idx] || x->keep[s->sec->idx])
+		return 0;
+	x->done[s->idx] = 1;
+	if (!plain_section(s->sec)) {
+		pr_err_sym(x->o->path, s->name, "used by the patched code, in section %s: not supported yet",
+			   s->sec->name);
+		return -1;
+	}
+	if (is_local_static(s->name)) {
+		pr_err_sym(x->o->path, s->name,
+			   "a function-local static used by the patched code: not supported yet");
+		return -1;
+	}
+	old = elf_find_symbol(x->orig, s->name);
+	if (!old || symbol_is_undef(old)) {
+		if (GELF_ST_TYPE(s->sym.st_info) == STT_FUNC) {
+			pr_err_sym(x->o->path, s->name, "a new function the comparison left out (in %s)",
+				   s->sec->name);
+			return -1;
+		}
+		/* New data: the livepatch's own, its section whole. */
+		keep_section(x, s->sec);
+		x->st->data++;
+		return 0;
+	}
+	local = GELF_ST_BIND(s->sym.st_info) == STB_LOCAL;
+	if (local && name_local(x, s))
+		return -1;
+	symbol_make_undef(s);
+	x->st->undef++;
+	return 0;
+}
+
+static int take_reloc(struct ex *x, struct reloc *r)
+{
+	struct symbol *t = r->sym;
+	const struct reloc_rule *rule;
+	const struct sym_at *c;
+	struct section *sec;
+	int64_t at;
+
+	if (!t || !t->idx || symbol_is_undef(t))
+		return 0;
+	if (!t->sec) {
+		pr_err_sym(x->o->path, t->name, "an absolute or common symbol: not supported yet");
+		return -1;
+	}
+	if (GELF_ST_TYPE(t->sym.st_info) != STT_SECTION)
+		return take_symbol(x, t);
+	sec = t->sec;
+	if (x->keep[sec->idx])
+		return 0;
+	if (sec->sh.sh_flags & SHF_MERGE) {
+		/* A string or constant: copied, with its section. */
+		keep_section(x, sec);
+		x->st->data++;
+		return 0;
+	}
+	rule = x->arch ? arch_reloc_rule(x->arch, r->type) : NULL;
+	at = (int64_t)((uint64_t)r->addend + (rule && rule->pcrel ? rule->size : 0));
+	c = containing(x, sec, at);
+	if (!c) {
+		if (!(sec->sh.sh_flags & SHF_WRITE) && str_starts_with(sec->name, ".rodata") &&
+		    !x->nr_at[sec->idx]) {
+			/* Constants without a name (a switch's jump table): copied. */
+			keep_section(x, sec);
+			x->st->data++;
+			return 0;
+		}
+		pr_err_sym(x->o->path, sec->name,
+			   "the patched code refers to %s+0x%" PRIx64 ", where no symbol is: not supported yet",
+			   sec->name, (uint64_t)at);
+		return -1;
+	}
+	r->sym = c->sym;
+	r->addend = (int64_t)((uint64_t)r->addend - c->value);
+	return take_symbol(x, c->sym);
+}
+
+static void drain(struct ex *x)
+{
+	size_t q, i;
+
+	for (q = 0; q < x->nr_queue; q++) {
+		struct section *rela = x->queue[q]->rela;
+
+		if (!rela)
+			continue;
+		for (i = 0; i < rela->nr_relocs; i++)
+			if (!rela->relocs[i].removed && take_reloc(x, &rela->relocs[i]))
+				x->errors++;
+	}
+	x->nr_queue = 0;
+}
+
+/* The section a relocation's target is in, as read. */
+static const struct section *target_section(const struct reloc *r)
+{
+	return r->sym && r->sym->idx ? r->sym->sec : NULL;
+}
+
+static bool points_into_kept(const struct ex *x, const struct reloc *r)
+{
+	const struct section *t = target_section(r);
+
+	return t && x->keep[t->idx] && (t->sh.sh_flags & SHF_EXECINSTR);
+}
+
+/*
+ * Keep the entries of sec whose first field points into kept code; with
+ * only, the entries to keep (.orc_unwind, whose entries pair with
+ * .orc_unwind_ip's and have no relocations). Returns the entries kept, or
+ * -1 after a message; *keepv (malloc'ed, optional) gets the choice.
+ */
+static long filter_entries(struct ex *x, struct section *sec, const bool *only, size_t only_nr,
+			   bool **keepv)
+{
+	size_t es = special_entry_size(sec->name, x->o->kver), n, i, k;
+	struct section *rela = sec->rela;
+	unsigned char *data;
+	size_t *newidx;
+	bool *keep;
+
+	if (!es || (sec->sh.sh_entsize && sec->sh.sh_entsize != es) || sec->size % es) {
+		pr_err_sym(x->o->path, sec->name,
+			   "%zu bytes, entries of %zu bytes expected (sh_entsize %" PRIu64 "): this kernel's layout is not known",
+			   sec->size, es, (uint64_t)sec->sh.sh_entsize);
+		return -1;
+	}
+	n = sec->size / es;
+	if (only && only_nr != n) {
+		pr_err_sym(x->o->path, sec->name, "%zu entries for %zu of its pair", n, only_nr);
+		return -1;
+	}
+	keep = xcalloc(n ? n : 1, sizeof(*keep));
+	newidx = xcalloc(n ? n : 1, sizeof(*newidx));
+	if (only)
+		memcpy(keep, only, n * sizeof(*keep));
+	else if (rela)
+		for (i = 0; i < rela->nr_relocs; i++) {
+			const struct reloc *r = &rela->relocs[i];
+
+			if (!r->removed && r->offset % es == 0 && r->offset / es < n &&
+			    points_into_kept(x, r))
+				keep[r->offset / es] = true;
+		}
+	data = xcalloc(1, sec->size ? sec->size : 1);
+	for (i = k = 0; i < n; i++) {
+		newidx[i] = k;
+		if (!keep[i])
+			continue;
+		if (sec->data)
+			memcpy(data + k * es, sec->data + i * es, es);
+		k++;
+	}
+	if (rela)
+		for (i = 0; i < rela->nr_relocs; i++) {
+			struct reloc *r = &rela->relocs[i];
+
+			if (r->removed)
+				continue;
+			if (r->offset / es >= n || !keep[r->offset / es]) {
+				r->removed = true;
+				continue;
+			}
+			r->offset = newidx[r->offset / es] * es + r->offset % es;
+		}
+	if (sec->data)
+		section_set_data(sec, data, k * es);
+	else
+		free(data);
+	sec->size = k * es;
+	free(newidx);
+	if (keepv)
+		*keepv = keep;
+	else
+		free(keep);
+	return k;
+}
+
+static bool refers_to_kept(const struct ex *x, const struct section *sec)
+{
+	size_t i;
+
+	if (!sec->rela)
+		return false;
+	for (i = 0; i < sec->rela->nr_relocs; i++)
+		if (!sec->rela->relocs[i].removed && points_into_kept(x, &sec->rela->relocs[i]))
+			return true;
+	return false;
+}
+
+/* The special sections, each entry of a kept function kept, the others dropped. */
+static void take_specials(struct ex *x)
+{
+	struct section *sec, *alt = elf_find_section(x->elf, ".altinstructions");
+	struct section *orc = elf_find_section(x->elf, ".orc_unwind");
+	bool *orc_keep = NULL;
+	size_t orc_n = 0, i;
+	long k;
+
+	/* First, so that what the replacements hold counts as kept code. */
+	if (alt && refers_to_kept(x, alt)) {
+		k = filter_entries(x, alt, NULL, 0, NULL);
+		if (k < 0) {
+			x->errors++;
+		} else if (k) {
+			struct section *repl = elf_find_section(x->elf, ".altinstr_replacement");
+
+			keep_section(x, alt);
+			x->st->entries += k;
+			if (repl)
+				keep_section(x, repl);
+		}
+	}
+	for_each_section(x->elf, sec, i) {
+		if (x->keep[sec->idx] || sec == alt || sec == orc || sec->sh.sh_type == SHT_RELA ||
+		    !refers_to_kept(x, sec))
+			continue;
+		if (!special_entry_size(sec->name, x->o->kver)) {
+			if (droppable(sec))
+				continue;
+			pr_err_sym(x->o->path, sec->name,
+				   "a special section with entries for the patched functions: not supported yet");
+			x->errors++;
+			continue;
+		}
+		if (!strcmp(sec->name, ".orc_unwind_ip")) {
+			size_t es = special_entry_size(sec->name, x->o->kver);
+
+			orc_n = es ? sec->size / es : 0;
+			k = filter_entries(x, sec, NULL, 0, &orc_keep);
+		} else {
+			k = filter_entries(x, sec, NULL, 0, NULL);
+		}
+		if (k < 0) {
+			x->errors++;
+			continue;
+		}
+		if (k) {
+			keep_section(x, sec);
+			x->st->entries += k;
+		}
+	}
+	/* .orc_unwind's entries pair with .orc_unwind_ip's, one for one. */
+	if (orc && orc_keep) {
+		k = filter_entries(x, orc, orc_keep, orc_n, NULL);
+		if (k < 0)
+			x->errors++;
+		else if (k)
+			keep_section(x, orc);
+	}
+	free(orc_keep);
+	drain(x);
+}
+
+int extract(const struct extract_opts *o, struct extract_stats *st)
+{
+	struct ex x = { .o = o, .st = st };
+	struct section *sec;
+	struct symbol *s;
+	size_t i, j;
+	int ret = -1;
+
+	memset(st, 0, sizeof(*st));
+	x.orig = elf_open_read(o->orig);
+	if (!x.orig)
+		return -1;
+	x.elf = elf_open_read(o->patched);
+	if (!x.elf) {
+		elf_close(x.orig);
+		return -1;
+	}
+	x.arch = arch_lookup(&x.elf->ehdr);
+	x.keep = xcalloc(x.elf->nr_secs, sizeof(*x.keep));
+	x.done = xcalloc(x.elf->nr_syms, 1);
+	index_symbols(&x);
+
+	for (i = 0; i < o->diff->nr; i++) {
+		const struct fn_finding *f = &o->diff->fns[i];
+
+		if (f->change == FN_DELETED)
+			continue;
+		s = elf_find_symbol(x.elf, f->name);
+		if (!s || !s->sec || GELF_ST_TYPE(s->sym.st_info) != STT_FUNC) {
+			pr_err_sym(o->path, f->name, "not a function of %s", o->patched);
+			x.errors++;
+			continue;
+		}
+		if (x.nr_at[s->sec->idx] != 1 || s->sym.st_value) {
+			pr_err_sym(o->path, f->name,
+				   "shares section %s with other symbols: the file must be built with -ffunction-sections",
+				   s->sec->name);
+			x.errors++;
+			continue;
+		}
+		keep_section(&x, s->sec);
+		x.done[s->idx] = 1;
+		st->funcs++;
+	}
+	if (x.errors)
+		goto out;
+	drain(&x);
+	if (x.errors)
+		goto out;
+	take_specials(&x);
+	if (x.errors)
+		goto out;
+
+	for_each_section(x.elf, sec, i) {
+		if (sec == x.elf->symtab || sec == x.elf->strtab || sec == x.elf->shstrtab ||
+		    !strcmp(sec->name, ".note.GNU-stack"))
+			continue;
+		if (sec->sh.sh_type == SHT_RELA) {
+			if (!sec->info || !x.keep[sec->info->idx])
+				elf_remove_section(sec);
+			continue;
+		}
+		if (x.keep[sec->idx])
+			continue;
+		if (sec->sh.sh_type == SHT_GROUP)
+			for (j = 0; j < sec->nr_group; j++)
+				if (x.keep[sec->group[j]->idx]) {
+					pr_err_sym(o->path, sec->group[j]->name,
+						   "in section group %s: not supported yet", sec->name);
+					goto out;
+				}
+		elf_remove_section(sec);
+	}
+	/* The symbols the kept relocations use, the kept sections', and no other. */
+	memset(x.done, 0, x.elf->nr_syms);
+	for_each_section(x.elf, sec, i) {
+		if (sec->removed || sec->sh.sh_type != SHT_RELA)
+			continue;
+		for (j = 0; j < sec->nr_relocs; j++)
+			if (!sec->relocs[j].removed && sec->relocs[j].sym)
+				x.done[sec->relocs[j].sym->idx] = 1;
+	}
+	for_each_symbol(x.elf, s, i) {
+		unsigned char type = GELF_ST_TYPE(s->sym.st_info);
+
+		if (s->sec && !s->sec->removed) {
+			/* The functions are what the generated init file names. */
+			if (type == STT_FUNC && (s->sec->sh.sh_flags & SHF_EXECINSTR) && *s->name)
+				s->sym.st_info = GELF_ST_INFO(STB_GLOBAL, STT_FUNC);
+			continue;
+		}
+		if (!x.done[s->idx] || (s->sec && s->sec->removed) || type == STT_FILE) {
+			if (x.done[s->idx] && s->sec) {
+				pr_err_sym(o->path, s->name, "internal error: used, in removed section %s",
+					   s->sec->name);
+				goto out;
+			}
+			s->removed = true;
+		}
+	}
+	ret = elf_write(x.elf, o->out);
+out:
+	for (i = 0; i < x.elf->nr_secs; i++)
+		free(x.at[i]);
+	free(x.at);
+	free(x.nr_at);
+	free(x.keep);
+	free(x.done);
+	free(x.queue);
+	elf_close(x.elf);
+	elf_close(x.orig);
+	return ret;
+}
