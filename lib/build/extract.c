@@ -38,7 +38,8 @@ static const struct special {
 	{ "__ex_table", 0, 0, 12 },
 	{ "__jump_table", 0, 0, 16 },
 	{ ".static_call_sites", 0, 0, 8 },
-	{ ".altinstructions", 0, KLP_KVER(6, 3), 12 },
+	/* A layout that changed: refused when the kernel's version is not known (0). */
+	{ ".altinstructions", KLP_KVER(3, 0), KLP_KVER(6, 3), 12 },
 	{ ".altinstructions", KLP_KVER(6, 3), 0, 14 },
 };
 

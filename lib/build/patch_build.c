@@ -114,6 +114,42 @@ int patch_diff_objects(const char *orig, const char *patched, bool quiet)
 	return ret;
 }
 
+int patch_extract_objects(const char *orig, const char *patched, const char *out,
+			  const char *map_path, const char *target, unsigned int kver)
+{
+	struct extract_opts eo = {
+		.orig = orig, .patched = patched, .path = patched, .target = target, .kver = kver,
+		.out = out,
+	};
+	struct objdiff_result res;
+	struct extract_stats es;
+	struct symmap *map = symmap_new();
+	int ret = 1;
+
+	if (symmap_load(map, map_path)) {
+		symmap_free(map);
+		return 1;
+	}
+	eo.map = map;
+	if (objdiff(orig, patched, patched, &res)) {
+		symmap_free(map);
+		return 1;
+	}
+	eo.diff = &res;
+	if (res.errors)
+		pr_err("%s: %zu change%s a livepatch cannot make", patched, res.errors,
+		       res.errors == 1 ? "" : "s");
+	else if (!extract(&eo, &es)) {
+		printf("%s: %zu function%s, %zu data, %zu reference%s made undefined (%zu by sympos), %zu entries\n",
+		       out, es.funcs, es.funcs == 1 ? "" : "s", es.data, es.undef,
+		       es.undef == 1 ? "" : "s", es.klp_syms, es.entries);
+		ret = 0;
+	}
+	objdiff_release(&res);
+	symmap_free(map);
+	return ret;
+}
+
 /* KLP_KVER of "6.1.192". */
 static unsigned int kernel_version(const char *v)
 {
