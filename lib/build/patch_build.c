@@ -160,6 +160,40 @@ static unsigned int kernel_version(const char *v)
 	return KLP_KVER(a, b);
 }
 
+/*
+ * The installed file of module name (kernel/fs/isofs/isofs.ko[.xz]) of
+ * release, from modules.dep, or NULL: what a map from kallsyms lacks when
+ * the module was not loaded as the dump was taken.
+ */
+static char *installed_module(const char *release, const char *name)
+{
+	char *dep = xasprintf("/lib/modules/%s/modules.dep", release);
+	char *text = read_text(dep), *line, *save = NULL, *found = NULL;
+
+	free(dep);
+	if (!text)
+		return NULL;
+	for (line = strtok_r(text, "\n", &save); line && !found; line = strtok_r(NULL, "\n", &save)) {
+		char *colon = strchr(line, ':'), *base, *dot;
+		size_t i;
+
+		if (!colon)
+			continue;
+		*colon = 0;
+		base = strrchr(line, '/') ? strrchr(line, '/') + 1 : line;
+		dot = strstr(base, ".ko");
+		if (!dot || (size_t)(dot - base) != strlen(name))
+			continue;
+		for (i = 0; base + i < dot; i++)
+			if ((base[i] == '-' ? '_' : base[i]) != name[i])
+				break;
+		if (base + i == dot)
+			found = xasprintf("/lib/modules/%s/%s", release, line);
+	}
+	free(text);
+	return found;
+}
+
 /* The sympos of a changed function in its object: 0 when the name is unique. */
 static int func_sympos(const struct symmap *map, const char *target, const char *path,
 		       const char *name, unsigned int *pos)
@@ -253,8 +287,29 @@ static int make_livepatch(const struct patch_build_opts *o, struct source_ctx *c
 	stage_begin(st);
 	if (o->kallsyms) {
 		struct map_sources src = { .kallsyms = o->kallsyms };
+		const char **mods = xcalloc(pf->nr + 1, sizeof(*mods));
+		bool have;
 
+		/* The target modules from their installed files: kallsyms has only the loaded ones. */
+		for (i = 0; i < pf->nr; i++) {
+			char *ko_path;
+
+			if (!orig[i].module)
+				continue;
+			for (j = 0, have = false; j < src.nr_modules && !have; j++)
+				have = strstr(mods[j], orig[i].module) != NULL;
+			ko_path = have ? NULL : installed_module(ctx->release, orig[i].module);
+			if (ko_path) {
+				pr_info("%s: symbols of module %s from %s", pf->paths[i], orig[i].module,
+					ko_path);
+				mods[src.nr_modules++] = ko_path;
+			}
+		}
+		src.modules = mods;
 		map = map_build(&src);
+		for (i = 0; i < src.nr_modules; i++)
+			free((char *)mods[i]);
+		free(mods);
 		if (!map)
 			goto out;
 		mappath = xasprintf("%s/kernel.map", scratch);
@@ -288,7 +343,8 @@ static int make_livepatch(const struct patch_build_opts *o, struct source_ctx *c
 				goto out;
 			}
 			strset_add(&names, f->name);
-			if (f->change != FN_CHANGED)
+			/* A .cold part has no ftrace call: its function's code calls the new one. */
+			if (f->change != FN_CHANGED || (f->parent && strstr(f->name, ".cold")))
 				continue;
 			grow_array(&funcs, &alloc_funcs, nr_funcs + 1, sizeof(*funcs));
 			funcs[nr_funcs] = (struct lp_func){ .name = f->name, .object = eo.target };
