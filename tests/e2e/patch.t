@@ -158,6 +158,9 @@ if readelf -sW "$so" | awk '$4 == "FUNC" && $8 == "override_release"' | grep -q 
 else
 	like "$(changed)" '^(changed [a-z_]*newuname )+$' "sys: the callers override_release was inlined into"
 fi
+is "$rc" 0 "sys: the livepatch is made" "$err"
+like "$(readelf -SW "$T/run/livepatch-sys.ko" 2>&1)" ' \.text\.(override_release|[a-z_]*newuname) ' \
+	"sys: the changed code's section is in it"
 # The code's strings, not DWARF's (which names the directory it was built in).
 strip -g -o "$T/sys-nodebug.o" "$so"
 unlike "$(strings "$T/sys-nodebug.o")" '/build\.[A-Za-z0-9]{6}/' "sys: no scratch directory in the code's strings"
@@ -179,6 +182,12 @@ if grep -q '^kernel/fs/isofs/isofs.ko' "/lib/modules/$rel/modules.dep" &&
 		like "$(changed)" '^changed isofs_readdir (changed isofs_readdir\.cold )?$' \
 			"isofs: isofs_readdir, into which do_isofs_readdir was inlined (and its .cold part)"
 	fi
+	# The module was not loaded as the kallsyms dump was taken: its installed file gives its symbols.
+	is "$rc" 0 "isofs: the livepatch is made" "$err"
+	like "$(readelf -SW "$T/run/livepatch-isofs.ko" 2>&1)" ' \.klp\.rela\.isofs\.' \
+		"isofs: its references to the module are livepatch relocations of isofs"
+	like "$(strings "$T/run/livepatch-isofs.ko")" '^isofs$' \
+		"isofs: its klp_object names isofs"
 else
 	pass "# SKIP no isofs module, or no de_len test in do_isofs_readdir"
 fi
