@@ -330,7 +330,7 @@ static void drain(struct ex *x)
 }
 
 /* The section a relocation's target is in, as read. */
-static const struct section *target_section(const struct reloc *r)
+static struct section *target_section(const struct reloc *r)
 {
 	return r->sym && r->sym->idx ? r->sym->sec : NULL;
 }
@@ -401,6 +401,16 @@ static long filter_entries(struct ex *x, struct section *sec, const bool *only, 
 			}
 			r->offset = newidx[r->offset / es] * es + r->offset % es;
 		}
+	/*
+	 * SHF_LINK_ORDER (6.12's __patchable_function_entries): its sh_link
+	 * names the code it goes with, which must be a kept one.
+	 */
+	if ((sec->sh.sh_flags & SHF_LINK_ORDER) && sec->link && !x->keep[sec->link->idx] && rela)
+		for (i = 0; i < rela->nr_relocs; i++)
+			if (!rela->relocs[i].removed && points_into_kept(x, &rela->relocs[i])) {
+				sec->link = target_section(&rela->relocs[i]);
+				break;
+			}
 	if (sec->data)
 		section_set_data(sec, data, k * es);
 	else
@@ -523,7 +533,8 @@ int extract(const struct extract_opts *o, struct extract_stats *st)
 			x.errors++;
 			continue;
 		}
-		if (x.nr_at[s->sec->idx] != 1 || s->sym.st_value) {
+		/* 6.12's functions start after their padding: at 16, not 0. */
+		if (x.nr_at[s->sec->idx] != 1) {
 			pr_err_sym(o->path, f->name,
 				   "shares section %s with other symbols: the file must be built with -ffunction-sections",
 				   s->sec->name);
@@ -532,6 +543,8 @@ int extract(const struct extract_opts *o, struct extract_stats *st)
 		}
 		keep_section(&x, s->sec);
 		x.done[s->idx] = 1;
+		/* Global: the generated init file names it. */
+		s->sym.st_info = GELF_ST_INFO(STB_GLOBAL, STT_FUNC);
 		st->funcs++;
 	}
 	if (x.errors)
@@ -575,12 +588,8 @@ int extract(const struct extract_opts *o, struct extract_stats *st)
 	for_each_symbol(x.elf, s, i) {
 		unsigned char type = GELF_ST_TYPE(s->sym.st_info);
 
-		if (s->sec && !s->sec->removed) {
-			/* The functions are what the generated init file names. */
-			if (type == STT_FUNC && (s->sec->sh.sh_flags & SHF_EXECINSTR) && *s->name)
-				s->sym.st_info = GELF_ST_INFO(STB_GLOBAL, STT_FUNC);
+		if (s->sec && !s->sec->removed)
 			continue;
-		}
 		if (!x.done[s->idx] || (s->sec && s->sec->removed) || type == STT_FILE) {
 			if (x.done[s->idx] && s->sec) {
 				pr_err_sym(o->path, s->name, "internal error: used, in removed section %s",

@@ -23,6 +23,11 @@ static int assign_indices(struct elf_file *elf)
 		struct section *sec = elf->secs[i];
 
 		sec->out_idx = sec->removed ? 0 : n++;
+		if (!sec->removed && sec->link && sec->link->removed) {
+			elf_err(elf, "internal error: %s links to removed section %s", sec->name,
+				sec->link->name);
+			return -1;
+		}
 		if (!sec->removed && sec->sh.sh_type == SHT_RELA && sec->info->removed) {
 			elf_err(elf, "internal error: %s relocates removed section %s", sec->name,
 				sec->info->name);
