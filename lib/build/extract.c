@@ -94,6 +94,8 @@ struct ex {
 	unsigned char *done;		/* by symbol index: its reference is settled */
 	struct sym_at **at;		/* by section index: its symbols by value, as read */
 	size_t *nr_at;
+	struct sym_at **oat;		/* the same of the original build */
+	size_t *nr_oat;
 	struct section **queue;		/* kept sections whose relocations are to be seen */
 	size_t nr_queue, alloc_queue;
 	int errors;
@@ -110,15 +112,15 @@ static int cmp_at(const void *a, const void *b)
 	return x->sym->idx < y->sym->idx ? -1 : x->sym->idx > y->sym->idx;
 }
 
-static void index_symbols(struct ex *x)
+static void index_symbols(struct elf_file *elf, struct sym_at ***atp, size_t **nrp)
 {
-	size_t *alloc = xcalloc(x->elf->nr_secs, sizeof(*alloc));
+	size_t *alloc = xcalloc(elf->nr_secs, sizeof(*alloc));
+	struct sym_at **at = xcalloc(elf->nr_secs, sizeof(*at));
+	size_t *nr = xcalloc(elf->nr_secs, sizeof(*nr));
 	struct symbol *s;
 	size_t i;
 
-	x->at = xcalloc(x->elf->nr_secs, sizeof(*x->at));
-	x->nr_at = xcalloc(x->elf->nr_secs, sizeof(*x->nr_at));
-	for_each_symbol(x->elf, s, i) {
+	for_each_symbol(elf, s, i) {
 		unsigned char type = GELF_ST_TYPE(s->sym.st_info);
 		size_t k;
 
@@ -126,21 +128,23 @@ static void index_symbols(struct ex *x)
 					     type != STT_NOTYPE))
 			continue;
 		k = s->sec->idx;
-		grow_array(&x->at[k], &alloc[k], x->nr_at[k] + 1, sizeof(**x->at));
-		x->at[k][x->nr_at[k]++] = (struct sym_at){ s->sym.st_value, s->sym.st_size, s };
+		grow_array(&at[k], &alloc[k], nr[k] + 1, sizeof(**at));
+		at[k][nr[k]++] = (struct sym_at){ s->sym.st_value, s->sym.st_size, s };
 	}
-	for (i = 0; i < x->elf->nr_secs; i++)
-		if (x->nr_at[i])
-			qsort(x->at[i], x->nr_at[i], sizeof(**x->at), cmp_at);
+	for (i = 0; i < elf->nr_secs; i++)
+		if (nr[i])
+			qsort(at[i], nr[i], sizeof(**at), cmp_at);
 	free(alloc);
+	*atp = at;
+	*nrp = nr;
 }
 
-/* The symbol covering offset of sec in the object as read, or NULL. */
-static const struct sym_at *containing(const struct ex *x, const struct section *sec,
-				       int64_t offset)
+/* The symbol covering offset of sec in an index of index_symbols(), or NULL. */
+static const struct sym_at *containing_in(struct sym_at *const *at, const size_t *nr,
+					  const struct section *sec, int64_t offset)
 {
-	const struct sym_at *a = x->at[sec->idx];
-	size_t lo = 0, hi = x->nr_at[sec->idx];
+	const struct sym_at *a = at[sec->idx];
+	size_t lo = 0, hi = nr[sec->idx];
 	const struct sym_at *best = NULL;
 	uint64_t v;
 
@@ -166,6 +170,13 @@ static const struct sym_at *containing(const struct ex *x, const struct section 
 	return best;
 }
 
+/* The symbol covering offset of sec in the patched object as read, or NULL. */
+static const struct sym_at *containing(const struct ex *x, const struct section *sec,
+				       int64_t offset)
+{
+	return containing_in(x->at, x->nr_at, sec, offset);
+}
+
 static void keep_section(struct ex *x, struct section *sec)
 {
 	if (x->keep[sec->idx])
@@ -175,14 +186,14 @@ static void keep_section(struct ex *x, struct section *sec)
 	x->queue[x->nr_queue++] = sec;
 }
 
-/* foo.12: gcc's name for a function-local static. */
-static bool is_local_static(const char *name)
+/* foo.12: gcc's name for a function-local static; the length of ".12", or 0. */
+static size_t local_suffix(const char *name)
 {
 	size_t n = strlen(name), i = n;
 
 	while (i && name[i - 1] >= '0' && name[i - 1] <= '9')
 		i--;
-	return i < n && i > 1 && name[i - 1] == '.';
+	return i < n && i > 1 && name[i - 1] == '.' ? n - i + 1 : 0;
 }
 
 /*
@@ -190,10 +201,10 @@ static bool is_local_static(const char *name)
  * target: a unique name only, since the map alone cannot tell which of
  * several namesakes this file defines.
  */
-static int name_local(struct ex *x, struct symbol *s)
+static int name_local(struct ex *x, struct symbol *s, const char *kname)
 {
 	const struct map_object *obj = symmap_find_object(x->o->map, x->o->target);
-	const struct map_symbol *first = symmap_lookup(x->o->map, s->name), *m;
+	const struct map_symbol *first = symmap_lookup(x->o->map, kname), *m;
 	unsigned int n;
 	char *name;
 
@@ -204,8 +215,8 @@ static int name_local(struct ex *x, struct symbol *s)
 	}
 	n = symmap_count_in(first, obj);
 	if (!n) {
-		pr_err_sym(x->o->path, s->name, "file-local, and %s has no symbol of that name in the map",
-			   x->o->target);
+		pr_err_sym(x->o->path, s->name, "file-local, and %s has no symbol %s in the map",
+			   x->o->target, kname);
 		return -1;
 	}
 	if (n > 1) {
@@ -221,15 +232,71 @@ static int name_local(struct ex *x, struct symbol *s)
 			}
 		return -1;
 	}
-	name = xasprintf(".klp.sym.rela.%s.%s.%s,0", x->o->target, x->o->target, s->name);
+	name = xasprintf(".klp.sym.rela.%s.%s.%s,0", x->o->target, x->o->target, kname);
 	symbol_rename(s, name);
 	free(name);
 	x->st->klp_syms++;
 	return 0;
 }
 
-/* A defined symbol a kept section refers to: the livepatch's or the kernel's. */
-static int take_symbol(struct ex *x, struct symbol *s)
+/*
+ * The running kernel's copy of function-local static s (calls.4), used by
+ * kept function fn: gcc numbers them as it emits them, so the patched
+ * build's number means nothing. The original fn's code names its statics:
+ * the one of the same name without the number is the kernel's. 0 with
+ * *found NULL when the original has none (a new variable), -1 after a
+ * message.
+ */
+static int kernel_static(struct ex *x, const char *fn, const struct symbol *s,
+			 struct symbol **found)
+{
+	size_t n = strlen(s->name) - local_suffix(s->name), i;
+	struct symbol *of = fn ? elf_find_symbol(x->orig, fn) : NULL;
+	const struct reloc_rule *rule;
+
+	*found = NULL;
+	if (!fn) {
+		pr_err_sym(x->o->path, s->name,
+			   "a function-local static used outside a function's code: not supported yet");
+		return -1;
+	}
+	if (!of || !of->sec || GELF_ST_TYPE(of->sym.st_info) != STT_FUNC || !of->sec->rela)
+		return 0;
+	for (i = 0; i < of->sec->rela->nr_relocs; i++) {
+		const struct reloc *r = &of->sec->rela->relocs[i];
+		struct symbol *t = r->sym;
+
+		if (r->removed || !t || !t->idx || !t->sec || r->offset < of->sym.st_value ||
+		    r->offset - of->sym.st_value >= of->sym.st_size)
+			continue;
+		if (GELF_ST_TYPE(t->sym.st_info) == STT_SECTION) {
+			const struct sym_at *c;
+			int64_t at;
+
+			rule = x->arch ? arch_reloc_rule(x->arch, r->type) : NULL;
+			at = (int64_t)((uint64_t)r->addend + (rule && rule->pcrel ? rule->size : 0));
+			c = containing_in(x->oat, x->nr_oat, t->sec, at);
+			t = c ? c->sym : NULL;
+		}
+		if (!t || !local_suffix(t->name) || strlen(t->name) - local_suffix(t->name) != n ||
+		    strncmp(t->name, s->name, n) || t == *found)
+			continue;
+		if (*found) {
+			pr_err_sym(x->o->path, s->name,
+				   "a function-local static, and the original %s has two of that name: %s and %s",
+				   fn, (*found)->name, t->name);
+			return -1;
+		}
+		*found = t;
+	}
+	return 0;
+}
+
+/*
+ * A defined symbol a kept section refers to: the livepatch's or the
+ * kernel's. fn is the kept function whose code refers to it, or NULL.
+ */
+static int take_symbol(struct ex *x, struct symbol *s, const char *fn)
 {
 	struct symbol *old;
 	bool local;
@@ -242,10 +309,22 @@ static int take_symbol(struct ex *x, struct symbol *s)
 			   s->sec->name);
 		return -1;
 	}
-	if (is_local_static(s->name)) {
-		pr_err_sym(x->o->path, s->name,
-			   "a function-local static used by the patched code: not supported yet");
-		return -1;
+	if (GELF_ST_BIND(s->sym.st_info) == STB_LOCAL && GELF_ST_TYPE(s->sym.st_info) == STT_OBJECT &&
+	    local_suffix(s->name)) {
+		if (kernel_static(x, fn, s, &old))
+			return -1;
+		if (!old) {
+			pr_info("%s: %s: a function-local static the original %s has not: a new variable",
+				x->o->path, s->name, fn);
+			keep_section(x, s->sec);
+			x->st->data++;
+			return 0;
+		}
+		if (name_local(x, s, old->name))
+			return -1;
+		symbol_make_undef(s);
+		x->st->undef++;
+		return 0;
 	}
 	old = elf_find_symbol(x->orig, s->name);
 	if (!old || symbol_is_undef(old)) {
@@ -260,14 +339,14 @@ static int take_symbol(struct ex *x, struct symbol *s)
 		return 0;
 	}
 	local = GELF_ST_BIND(s->sym.st_info) == STB_LOCAL;
-	if (local && name_local(x, s))
+	if (local && name_local(x, s, s->name))
 		return -1;
 	symbol_make_undef(s);
 	x->st->undef++;
 	return 0;
 }
 
-static int take_reloc(struct ex *x, struct reloc *r)
+static int take_reloc(struct ex *x, struct reloc *r, const char *fn)
 {
 	struct symbol *t = r->sym;
 	const struct reloc_rule *rule;
@@ -282,7 +361,7 @@ static int take_reloc(struct ex *x, struct reloc *r)
 		return -1;
 	}
 	if (GELF_ST_TYPE(t->sym.st_info) != STT_SECTION)
-		return take_symbol(x, t);
+		return take_symbol(x, t, fn);
 	sec = t->sec;
 	if (x->keep[sec->idx])
 		return 0;
@@ -310,7 +389,7 @@ static int take_reloc(struct ex *x, struct reloc *r)
 	}
 	r->sym = c->sym;
 	r->addend = (int64_t)((uint64_t)r->addend - c->value);
-	return take_symbol(x, c->sym);
+	return take_symbol(x, c->sym, fn);
 }
 
 static void drain(struct ex *x)
@@ -318,12 +397,17 @@ static void drain(struct ex *x)
 	size_t q, i;
 
 	for (q = 0; q < x->nr_queue; q++) {
-		struct section *rela = x->queue[q]->rela;
+		struct section *sec = x->queue[q], *rela = sec->rela;
+		const struct sym_at *fn = NULL;
 
 		if (!rela)
 			continue;
+		/* A function's own section: the function whose code it is. */
+		if ((sec->sh.sh_flags & SHF_EXECINSTR) && x->nr_at[sec->idx] == 1)
+			fn = &x->at[sec->idx][0];
 		for (i = 0; i < rela->nr_relocs; i++)
-			if (!rela->relocs[i].removed && take_reloc(x, &rela->relocs[i]))
+			if (!rela->relocs[i].removed &&
+			    take_reloc(x, &rela->relocs[i], fn ? fn->sym->name : NULL))
 				x->errors++;
 	}
 	x->nr_queue = 0;
@@ -520,7 +604,8 @@ int extract(const struct extract_opts *o, struct extract_stats *st)
 	x.arch = arch_lookup(&x.elf->ehdr);
 	x.keep = xcalloc(x.elf->nr_secs, sizeof(*x.keep));
 	x.done = xcalloc(x.elf->nr_syms, 1);
-	index_symbols(&x);
+	index_symbols(x.elf, &x.at, &x.nr_at);
+	index_symbols(x.orig, &x.oat, &x.nr_oat);
 
 	for (i = 0; i < o->diff->nr; i++) {
 		const struct fn_finding *f = &o->diff->fns[i];
@@ -605,6 +690,10 @@ out:
 		free(x.at[i]);
 	free(x.at);
 	free(x.nr_at);
+	for (i = 0; i < x.orig->nr_secs; i++)
+		free(x.oat[i]);
+	free(x.oat);
+	free(x.nr_oat);
 	free(x.keep);
 	free(x.done);
 	free(x.queue);

@@ -42,13 +42,25 @@ static int __attribute__((noinline)) new_fn(int x) { return x * new_var++; }
 #else
 #define CALLS() 0
 #endif
+#ifdef TWO_STATICS
+#define CALLS2() ({ static int calls; calls += 2; })
+#else
+#define CALLS2() 0
+#endif
+#ifdef SHIFT
+/* A new function with a static of the same name: gcc numbers the statics anew. */
+static int __attribute__((noinline)) early(void) { static int calls; return ++calls; }
+#define EARLY() early()
+#else
+#define EARLY() 0
+#endif
 int changed(int x)
 {
 	EXT(1);
 	TAB();
 	counter++;
-	return printk(MSG, helper(x) + file_global + exported_thing + counter + CALLS()) +
-	       NEWCALL(x);
+	return printk(MSG, helper(x) + file_global + exported_thing + counter + CALLS() + CALLS2()) +
+	       NEWCALL(x) + EARLY();
 }
 int unchanged(int x)
 {
@@ -126,10 +138,29 @@ is "$(printf '%s\n' "$out" | grep -c '^    ')" 2 "... with its 2 candidates"
 
 grep -v ' helper$' "$T/k.map" > "$T/none.map"
 MAP=none.map extract_of 'MSG="new %d\n"'
-like "$rc:$out" "^1:.*symbol 'helper'.*no symbol of that name in the map" "a file-local symbol the map lacks: refused"
+like "$rc:$out" "^1:.*symbol 'helper'.*no symbol helper in the map" "a file-local symbol the map lacks: refused"
 
 extract_of 'MSG="new %d\n"' LOCAL_STATIC
-like "$rc:$out" "^1:.*symbol 'calls\.[0-9]+'.*function-local static" "a function-local static: refused, named"
+is "$rc" 0 "a new function-local static: extracted" "$out"
+like "$(readelf -SW "$T/out.o")" ' \.bss\.calls\.[0-9]+ ' "... as the livepatch's own variable"
+
+# The kernel's static is the original build's: its number, not the patched one's.
+fx -DLOCAL_STATIC -o "$T/orig.o"
+kcalls=$(readelf -sW "$T/orig.o" | awk '$4 == "OBJECT" && $8 ~ /^calls\.[0-9]+$/ { print $8 }')
+map "ffffffff81000800 b $kcalls" > "$T/static.map"
+MAP=static.map extract_of 'MSG="new %d\n"' LOCAL_STATIC SHIFT
+pcalls=$(readelf -sW "$T/p.o" | awk '$4 == "OBJECT" && $8 ~ /^calls\.[0-9]+$/ { print $8 }' | tr '\n' ' ')
+is "$rc" 0 "a function-local static of the kernel: extracted" "$out"
+like "$(readelf -sW "$T/out.o")" "UND \\.klp\\.sym\\.rela\\.vmlinux\\.vmlinux\\.${kcalls//./\\.},0\$" \
+	"... named as the original build names it ($kcalls; the patched build has $pcalls)"
+like "$(readelf -SW "$T/out.o")" ' \.text\.early ' "... and the new function, with its own new static"
+like "$(readelf -sW "$T/out.o")" ' OBJECT +LOCAL +DEFAULT +[0-9]+ calls\.[0-9]+$' "... which is the livepatch's"
+# Two statics of one name in one function: which is which cannot be told.
+fx -DLOCAL_STATIC -DTWO_STATICS -o "$T/orig.o"
+MAP=static.map extract_of 'MSG="new %d\n"' LOCAL_STATIC TWO_STATICS
+like "$rc:$out" "^1:.*symbol 'calls\.[0-9]+'.*the original changed has two of that name: calls\.[0-9]+ and calls\.[0-9]+" \
+	"two function-local statics of one name: refused, both named"
+fx -o "$T/orig.o"
 
 extract_of 'MSG="new %d\n"' UNKNOWN_TABLE
 like "$rc:$out" "^1:.*'\.my_table'.*special section" "an unknown special section of a kept function: refused, named"
