@@ -84,6 +84,11 @@ for t in __mcount_loc .orc_unwind_ip .return_sites; do
 	[ -z "$tr" ] && continue
 	like "$tr" '^(\.(text\.cmdline_proc_show|init\.text|exit\.text) )+$' "cmdline .ko: $t has only the kept code's entries ($tr)"
 done
+sec_relocs() { echo "$relocs" | awk -v s="$1" '$0 ~ "^Relocation section ." s "." {f=1; next} /^Relocation/ {f=0} f'; }
+like "$(sec_relocs '\\.rela\\.orc_unwind_ip')" '\.text\.cmdline_proc_show' \
+	"cmdline .ko: the ORC entries of the patched function (reliable stacks for the transition)"
+like "$(sec_relocs '\\.rela__mcount_loc')" '\.text\.cmdline_proc_show' \
+	"cmdline .ko: its ftrace call site"
 if map=$(e2e_map 2>/dev/null); then
 	chk=$(klp-check --map "$map" "$ko" 2>&1)
 	is "$?" 0 "cmdline .ko: klp-check accepts it" "$chk"

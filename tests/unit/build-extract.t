@@ -176,4 +176,24 @@ like "$?:$out" '^1:.*cut\.o' "a truncated object: an error naming it"
 out=$("$KBP" --extract-objects -o "$T/out.o" "$T/orig.o" "$T/p.o" 2>&1)
 is "$?" 2 "--extract-objects without -m: a usage error"
 
+# memcheck: an extraction and a refusal (the sanitizer build is checked by running it).
+if ! command -v valgrind > /dev/null; then
+	pass "# SKIP valgrind is not installed"
+elif ldd "$KBP" 2>/dev/null | grep -q libasan; then
+	pass "# SKIP $KBP is a sanitizer build: valgrind runs against the plain build"
+else
+	for m in k.map dup.map; do
+		fx '-DMSG="new %d\n"' -DNEWDATA -o "$T/p.o"
+		valgrind -q --error-exitcode=86 --leak-check=full --show-leak-kinds=all \
+			--errors-for-leak-kinds=definite,indirect,possible --log-file="$T/vg.log" \
+			"$KBP" --extract-objects -m "$T/$m" -o "$T/vg.o" "$T/orig.o" "$T/p.o" > /dev/null 2>&1
+		rc=$?
+		if [ "$rc" -ne 86 ] && [ "$rc" -le 1 ] && ! [ -s "$T/vg.log" ]; then
+			pass "memcheck-clean with $m (exit $rc)"
+		else
+			fail "memcheck-clean with $m" "exit $rc" "$(head -30 "$T/vg.log")"
+		fi
+	done
+fi
+
 done_testing
