@@ -520,6 +520,65 @@ static bool refers_to_kept(const struct ex *x, const struct section *sec)
 	return false;
 }
 
+struct range {
+	uint64_t start, end;
+};
+
+static int cmp_range(const void *a, const void *b)
+{
+	const struct range *x = a, *y = b;
+
+	return x->start < y->start ? -1 : x->start > y->start;
+}
+
+/*
+ * The replacements no kept .altinstructions entry uses are dead bytes in
+ * the livepatch: their relocations (into the code of dropped functions)
+ * are dropped with them. An entry is s32 instr_offset, s32 repl_offset,
+ * ..., u8 replacementlen last, on every layout of the table.
+ */
+static void trim_replacements(struct ex *x, struct section *alt, struct section *repl)
+{
+	size_t es = special_entry_size(alt->name, x->o->kver), i, n = 0;
+	struct range *r;
+
+	if (!alt->rela || !repl->rela || !alt->data)
+		return;
+	r = xcalloc(alt->rela->nr_relocs + 1, sizeof(*r));
+	for (i = 0; i < alt->rela->nr_relocs; i++) {
+		const struct reloc *e = &alt->rela->relocs[i];
+		uint64_t start;
+
+		if (e->removed || e->offset % es != 4 || target_section(e) != repl)
+			continue;
+		start = (uint64_t)e->addend +
+			(GELF_ST_TYPE(e->sym->sym.st_info) == STT_SECTION ? 0 : e->sym->sym.st_value);
+		r[n].start = start;
+		r[n].end = start + alt->data[e->offset - 4 + es - 1];
+		n++;
+	}
+	qsort(r, n, sizeof(*r), cmp_range);
+	for (i = 0; i < repl->rela->nr_relocs; i++) {
+		struct reloc *rel = &repl->rela->relocs[i];
+		size_t lo = 0, hi = n;
+		bool used = false;
+
+		/* The last range starting at or before the relocation; they do not overlap. */
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+
+			if (r[mid].start <= rel->offset)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		used = lo && rel->offset < r[lo - 1].end;
+		if (!used)
+			rel->removed = true;
+	}
+	free(r);
+}
+
 /* The special sections, each entry of a kept function kept, the others dropped. */
 static void take_specials(struct ex *x)
 {
@@ -539,8 +598,10 @@ static void take_specials(struct ex *x)
 
 			keep_section(x, alt);
 			x->st->entries += k;
-			if (repl)
+			if (repl) {
+				trim_replacements(x, alt, repl);
 				keep_section(x, repl);
+			}
 		}
 	}
 	for_each_section(x->elf, sec, i) {

@@ -47,6 +47,17 @@ static int __attribute__((noinline)) new_fn(int x) { return x * new_var++; }
 #else
 #define CALLS2() 0
 #endif
+#ifdef ALT
+/* An alternative in each function (6.1's struct alt_instr); unchanged's calls other(). */
+static __attribute__((noinline, used)) void other(void) { asm volatile(""); }
+#define ALTERNATIVE(repl) asm volatile("661: .skip 5, 0x90\n662:\n" \
+	".pushsection .altinstructions,\"a\"\n.long 661b - .\n.long 6631f - .\n.word 1\n" \
+	".byte 662b - 661b\n.byte 6641f - 6631f\n.popsection\n" \
+	".pushsection .altinstr_replacement,\"ax\"\n6631: " repl "\n6641:\n.popsection" \
+	:: "i"(other))
+#else
+#define ALTERNATIVE(repl) do { } while (0)
+#endif
 #ifdef SHIFT
 /* A new function with a static of the same name: gcc numbers the statics anew. */
 static int __attribute__((noinline)) early(void) { static int calls; return ++calls; }
@@ -58,6 +69,7 @@ int changed(int x)
 {
 	EXT(1);
 	TAB();
+	ALTERNATIVE(".skip 5, 0xcc");
 	counter++;
 	return printk(MSG, helper(x) + file_global + exported_thing + counter + CALLS() + CALLS2()) +
 	       NEWCALL(x) + EARLY();
@@ -65,6 +77,7 @@ int changed(int x)
 int unchanged(int x)
 {
 	EXT(2);
+	ALTERNATIVE("call %c0");
 	return printk("unchanged %d\n", helper(x));
 }
 C
@@ -92,7 +105,8 @@ extract_of() {
 	for a in "$@"; do d+=(-D"$a"); done
 	fx "${d[@]}" -o "$T/p.o"
 	rm -f "$T/out.o"
-	out=$("$KBP" --extract-objects -m "$T/${MAP:-k.map}" -o "$T/out.o" "$T/orig.o" "$T/p.o" 2>&1)
+	out=$("$KBP" --extract-objects -m "$T/${MAP:-k.map}" ${KVER:+--kernel-version "$KVER"} \
+		-o "$T/out.o" "$T/orig.o" "$T/p.o" 2>&1)
 	rc=$?
 }
 
@@ -167,6 +181,21 @@ like "$rc:$out" "^1:.*'\.my_table'.*special section" "an unknown special section
 fx -DUNKNOWN_TABLE -o "$T/orig.o"
 extract_of UNKNOWN_TABLE 'MSG="new %d\n"'
 like "$rc:$out" "^1:.*'\.my_table'" "... also when the original has it too"
+fx -o "$T/orig.o"
+
+# The alternatives: the kept function's entry; the replacement of the other
+# one, which calls a function the map has twice, is dead code, relocations dropped.
+fx -DALT -o "$T/orig.o"
+map 'ffffffff81000900 t other' 'ffffffff81000a00 t other' > "$T/alt.map"
+MAP=alt.map KVER=6.1 extract_of ALT 'MSG="new %d\n"'
+is "$rc" 0 "alternatives: extracted" "$out"
+is "$(readelf -SW "$T/out.o" | sed -n 's/.* \.altinstructions *PROGBITS *[0-9a-f]* [0-9a-f]* \([0-9a-f]*\) .*/\1/p')" 00000c \
+	"... one entry of 12 bytes: the kept function's"
+unlike "$(readelf -rW "$T/out.o" | sed -n '/rela.altinstr_replacement/,/^$/p')" 'other' \
+	"... no relocation of the dead replacement"
+MAP=alt.map extract_of ALT 'MSG="new %d\n"'
+like "$rc:$out" "^1:.*'\.altinstructions'.*layout is not known" \
+	"alternatives of a kernel of unknown version: refused (struct alt_instr changed in 6.3)"
 fx -o "$T/orig.o"
 
 head -c 100 "$T/p.o" > "$T/cut.o"
