@@ -323,7 +323,6 @@ static int take_symbol(struct ex *x, struct symbol *s, const char *fn)
 		if (name_local(x, s, old->name))
 			return -1;
 		symbol_make_undef(s);
-		x->st->undef++;
 		return 0;
 	}
 	old = elf_find_symbol(x->orig, s->name);
@@ -342,7 +341,6 @@ static int take_symbol(struct ex *x, struct symbol *s, const char *fn)
 	if (local && name_local(x, s, s->name))
 		return -1;
 	symbol_make_undef(s);
-	x->st->undef++;
 	return 0;
 }
 
@@ -736,6 +734,8 @@ int extract(const struct extract_opts *o, struct extract_stats *st)
 
 		if (s->sec && !s->sec->removed)
 			continue;
+		if (x.done[s->idx] && !s->sec && s->sym.st_shndx == SHN_UNDEF)
+			st->undef++;
 		if (!x.done[s->idx] || (s->sec && s->sec->removed) || type == STT_FILE) {
 			if (x.done[s->idx] && s->sec) {
 				pr_err_sym(o->path, s->name, "internal error: used, in removed section %s",

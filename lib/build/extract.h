@@ -30,7 +30,7 @@ struct extract_opts {
 struct extract_stats {
 	size_t funcs;			/* functions kept */
 	size_t data;			/* data and literal sections kept */
-	size_t undef;			/* references to the kernel: ordinary undefined */
+	size_t undef;			/* symbols of the kernel it refers to: undefined */
 	size_t klp_syms;		/* of them, named with a sympos (file-local) */
 	size_t entries;			/* special-section entries kept */
 };

@@ -140,7 +140,7 @@ int patch_extract_objects(const char *orig, const char *patched, const char *out
 		pr_err("%s: %zu change%s a livepatch cannot make", patched, res.errors,
 		       res.errors == 1 ? "" : "s");
 	else if (!extract(&eo, &es)) {
-		printf("%s: %zu function%s, %zu data, %zu reference%s made undefined (%zu by sympos), %zu entries\n",
+		printf("%s: %zu function%s, %zu data, %zu kernel symbol%s (%zu by sympos), %zu entries\n",
 		       out, es.funcs, es.funcs == 1 ? "" : "s", es.data, es.undef,
 		       es.undef == 1 ? "" : "s", es.klp_syms, es.entries);
 		ret = 0;
@@ -363,7 +363,7 @@ static int make_livepatch(const struct patch_build_opts *o, struct source_ctx *c
 		total.klp_syms += es.klp_syms;
 		total.entries += es.entries;
 	}
-	stage_end(st, "extracting", "%zu function%s, %zu data, %zu reference%s made undefined (%zu by sympos), %zu entries",
+	stage_end(st, "extracting", "%zu function%s, %zu data, %zu kernel symbol%s (%zu by sympos), %zu entries",
 		  total.funcs, total.funcs == 1 ? "" : "s", total.data, total.undef,
 		  total.undef == 1 ? "" : "s", total.klp_syms, total.entries);
 

@@ -112,8 +112,8 @@ extract_of() {
 
 extract_of 'MSG="new %d\n"' NEWDATA
 is "$rc" 0 "a changed function with a new function and a new variable: extracted" "$out"
-like "$out" '2 functions, 2 data, 3 references made undefined \(2 by sympos\), 3 entries' \
-	"... counted: 2 functions, the string and the new variable, 3 references, 3 entries"
+like "$out" '2 functions, 2 data, 6 kernel symbols \(2 by sympos\), 3 entries' \
+	"... counted: 2 functions, the string and the new variable, 6 kernel symbols, 3 entries"
 secs=$(readelf -SW "$T/out.o") syms=$(readelf -sW "$T/out.o") relocs=$(readelf -rW "$T/out.o")
 like "$secs" ' \.text\.changed ' "the changed function's section"
 like "$secs" ' \.text\.new_fn ' "the new function's section"
