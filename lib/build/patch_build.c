@@ -288,23 +288,24 @@ static int make_livepatch(const struct patch_build_opts *o, struct source_ctx *c
 	if (o->kallsyms) {
 		struct map_sources src = { .kallsyms = o->kallsyms };
 		const char **mods = xcalloc(pf->nr + 1, sizeof(*mods));
-		bool have;
+		struct strset seen = { 0 };
 
 		/* The target modules from their installed files: kallsyms has only the loaded ones. */
 		for (i = 0; i < pf->nr; i++) {
 			char *ko_path;
 
-			if (!orig[i].module)
+			if (!orig[i].module ||
+			    strset_has(&seen, orig[i].module, strlen(orig[i].module)))
 				continue;
-			for (j = 0, have = false; j < src.nr_modules && !have; j++)
-				have = strstr(mods[j], orig[i].module) != NULL;
-			ko_path = have ? NULL : installed_module(ctx->release, orig[i].module);
+			strset_add(&seen, orig[i].module);
+			ko_path = installed_module(ctx->release, orig[i].module);
 			if (ko_path) {
 				pr_info("%s: symbols of module %s from %s", pf->paths[i], orig[i].module,
 					ko_path);
 				mods[src.nr_modules++] = ko_path;
 			}
 		}
+		strset_free(&seen);
 		src.modules = mods;
 		map = map_build(&src);
 		for (i = 0; i < src.nr_modules; i++)
