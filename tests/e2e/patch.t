@@ -5,7 +5,9 @@
 # changed functions are exactly the ones each fix changes. The cmdline fix
 # goes on through extracting, linking, converting and checking to a
 # livepatch klp-check accepts, which is loaded under qemu and must make
-# /proc/cmdline print the patched text. The extracted tree and the objects are klp-source's
+# /proc/cmdline print the patched text; the isofs fix makes a livepatch of
+# a module target, loaded before isofs and applied as isofs loads. The
+# extracted tree and the objects are klp-source's
 # cache ($KLP_E2E_CACHE/source), shared with tests/e2e/source.t.
 source "$(dirname "$0")/../lib.sh"
 source "$(dirname "$0")/lib-e2e.sh"
@@ -193,6 +195,31 @@ if grep -q '^kernel/fs/isofs/isofs.ko' "/lib/modules/$rel/modules.dep" &&
 		"isofs: its references to the module are livepatch relocations of isofs"
 	like "$(strings "$T/run/livepatch-isofs.ko")" '^isofs$' \
 		"isofs: its klp_object names isofs"
+	# Loaded before its target: the module's relocations and patching happen as isofs loads.
+	cat > "$T/guest-isofs.sh" <<'SH'
+insmod /m/livepatch-isofs.ko && echo "insmod: ok"
+klp_wait livepatch_isofs
+echo "before target: $(cat /sys/kernel/livepatch/livepatch_isofs/isofs/patched 2>&1)"
+modprobe isofs && echo "modprobe isofs: ok"
+echo "after target: $(cat /sys/kernel/livepatch/livepatch_isofs/isofs/patched 2>&1)"
+echo 0 > /sys/kernel/livepatch/livepatch_isofs/enabled
+klp_wait livepatch_isofs
+rmmod livepatch_isofs && echo "rmmod: ok"
+rmmod isofs && echo "rmmod isofs: ok"
+dmesg | grep -E 'livepatch|Unknown symbol|klp|isofs'
+SH
+	cp "$T/run/livepatch-isofs.ko" "$T/livepatch-isofs.ko"
+	E2E_DEBIAN_MODULES=isofs e2e_boot patch-isofs "$T/guest-isofs.sh" "$T/livepatch-isofs.ko"
+	e2e_boot_ok "isofs: boot with the module target's livepatch"
+	gout=$(cat "$E2E_OUT")
+	diag "guest output:" "$gout"
+	like "$gout" '^insmod: ok$' "isofs: insmod accepts the livepatch before its target is loaded"
+	like "$gout" '^before target: 0$' "isofs: the object waits for its module"
+	like "$gout" '^modprobe isofs: ok$' "isofs: the target loads, its livepatch relocations applied"
+	like "$gout" '^after target: 1$' "isofs: the object is patched once isofs is loaded"
+	like "$gout" '^rmmod: ok$' "isofs: the disabled livepatch unloads"
+	unlike "$gout" 'Unknown symbol|not marked as a livepatch|invalid relocation' "isofs: no loader complaint"
+	e2e_diag_on_fail
 else
 	pass "# SKIP no isofs module, or no de_len test in do_isofs_readdir"
 fi
