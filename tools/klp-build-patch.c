@@ -12,6 +12,7 @@
 
 #include "base/cmdline.h"
 #include "base/util.h"
+#include "build/extract.h"
 #include "build/patch_build.h"
 
 static void usage(FILE *f)
@@ -20,6 +21,8 @@ static void usage(FILE *f)
 		"usage: klp-build -k KDIR -s SOURCE (--kallsyms FILE | --map MAP) [-o OUT.ko]\n"
 		"                 [--no-replace] [--cache DIR] [-q] [-v] PATCH...\n"
 		"       klp-build --diff-objects ORIG.o PATCHED.o\n"
+		"       klp-build --extract-objects -m MAP [--target OBJ] [--kernel-version X.Y]\n"
+		"                 -o OUT.o ORIG.o PATCHED.o\n"
 		"\n"
 		"Apply each PATCH (a unified diff, -p1) to a copy of the files it touches in\n"
 		"SOURCE, rebuild each of them as the kernel of KDIR was built, original and\n"
@@ -33,14 +36,21 @@ static void usage(FILE *f)
 		"      --no-replace    not an atomic-replace livepatch\n"
 		"      --cache DIR     klp-source's cache (default: ~/.cache/klp-source)\n"
 		"  --diff-objects      only compare two builds of one file, function by function\n"
+		"  --extract-objects   only write the livepatch's part of one file (for OBJ, default\n"
+		"                      vmlinux, of a kernel X.Y) from its two builds\n"
 		"  -q, --quiet         no stage lines and findings\n"
 		"  -v, --verbose       say what each step found\n"
 		"  -h, --help          this text\n");
 }
 
-enum { OPT_KALLSYMS = 256, OPT_NO_REPLACE, OPT_CACHE, OPT_DIFF_OBJECTS };
+enum {
+	OPT_KALLSYMS = 256, OPT_NO_REPLACE, OPT_CACHE, OPT_DIFF_OBJECTS, OPT_EXTRACT_OBJECTS,
+	OPT_TARGET, OPT_KVER,
+};
 
-static bool diff_objects;
+static bool diff_objects, extract_objects;
+static const char *target = "vmlinux";
+static unsigned int kver;
 
 static int parse_opts(int argc, char **argv, struct patch_build_opts *o)
 {
@@ -54,6 +64,9 @@ static int parse_opts(int argc, char **argv, struct patch_build_opts *o)
 		{ "cache", required_argument, NULL, OPT_CACHE },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "diff-objects", no_argument, NULL, OPT_DIFF_OBJECTS },
+		{ "extract-objects", no_argument, NULL, OPT_EXTRACT_OBJECTS },
+		{ "target", required_argument, NULL, OPT_TARGET },
+		{ "kernel-version", required_argument, NULL, OPT_KVER },
 		COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
@@ -71,11 +84,31 @@ static int parse_opts(int argc, char **argv, struct patch_build_opts *o)
 		case OPT_CACHE: o->src.cache = optarg; break;
 		case 'q': o->quiet = true; break;
 		case OPT_DIFF_OBJECTS: diff_objects = true; break;
+		case OPT_EXTRACT_OBJECTS: extract_objects = true; break;
+		case OPT_TARGET: target = optarg; break;
+		case OPT_KVER: {
+			unsigned int a, b;
+			char end;
+
+			if (sscanf(optarg, "%u.%u%c", &a, &b, &end) != 2 || a > 255 || b > 255) {
+				pr_err("--kernel-version %s: X.Y expected", optarg);
+				return -1;
+			}
+			kver = KLP_KVER(a, b);
+			break;
+		}
 		default: common_option(c, usage); break;
 		}
 	}
 	o->patches = argv + optind;
 	o->nr_patches = argc - optind;
+	if (extract_objects) {
+		if (o->nr_patches != 2 || !o->map || !o->output) {
+			pr_err("--extract-objects takes -m MAP, -o OUT.o and two objects: ORIG.o PATCHED.o");
+			return -1;
+		}
+		return 0;
+	}
 	if (diff_objects) {
 		if (o->nr_patches != 2) {
 			pr_err("--diff-objects takes two objects: ORIG.o PATCHED.o");
@@ -124,6 +157,8 @@ int main(int argc, char **argv)
 	}
 	if (diff_objects)
 		return patch_diff_objects(o.patches[0], o.patches[1], o.quiet);
+	if (extract_objects)
+		return patch_extract_objects(o.patches[0], o.patches[1], o.output, o.map, target, kver);
 	if (!o.src.cache) {
 		const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
 

@@ -11,11 +11,19 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <fcntl.h>
+
 #include "build/apply.h"
 #include "build/diff.h"
+#include "build/extract.h"
+#include "build/lpmod.h"
 #include "build/objdiff.h"
 #include "build/patch_build.h"
+#include "check/patch_check.h"
+#include "convert/pipeline.h"
 #include "source/run.h"
+#include "source/where.h"
+#include "symbols/map_build.h"
 
 /* Each function in its own section: what the extraction will pick from. */
 #define SPLIT_CFLAGS "-ffunction-sections -fdata-sections"
@@ -107,10 +115,382 @@ int patch_diff_objects(const char *orig, const char *patched, bool quiet)
 	return ret;
 }
 
+int patch_extract_objects(const char *orig, const char *patched, const char *out,
+			  const char *map_path, const char *target, unsigned int kver)
+{
+	struct extract_opts eo = {
+		.orig = orig, .patched = patched, .path = patched, .target = target, .kver = kver,
+		.out = out,
+	};
+	struct objdiff_result res;
+	struct extract_stats es;
+	struct symmap *map = symmap_new();
+	int ret = 1;
+
+	if (symmap_load(map, map_path)) {
+		symmap_free(map);
+		return 1;
+	}
+	eo.map = map;
+	if (objdiff(orig, patched, patched, &res)) {
+		symmap_free(map);
+		return 1;
+	}
+	eo.diff = &res;
+	if (res.errors)
+		pr_err("%s: %zu change%s a livepatch cannot make", patched, res.errors,
+		       res.errors == 1 ? "" : "s");
+	else if (!extract(&eo, &es)) {
+		printf("%s: %zu function%s, %zu data, %zu kernel symbol%s (%zu by sympos), %zu entries\n",
+		       out, es.funcs, es.funcs == 1 ? "" : "s", es.data, es.undef,
+		       es.undef == 1 ? "" : "s", es.klp_syms, es.entries);
+		ret = 0;
+	}
+	objdiff_release(&res);
+	symmap_free(map);
+	return ret;
+}
+
+/* KLP_KVER of "6.1.192". */
+static unsigned int kernel_version(const char *v)
+{
+	unsigned int a = 0, b = 0;
+
+	if (!v || sscanf(v, "%u.%u", &a, &b) != 2)
+		return 0;
+	return KLP_KVER(a, b);
+}
+
+/*
+ * The installed file of module name (kernel/fs/isofs/isofs.ko[.xz]) of
+ * release, from modules.dep, or NULL: what a map from kallsyms lacks when
+ * the module was not loaded as the dump was taken.
+ */
+static char *installed_module(const char *release, const char *name)
+{
+	char *dep = xasprintf("/lib/modules/%s/modules.dep", release);
+	char *text = read_text(dep), *line, *save = NULL, *found = NULL;
+
+	free(dep);
+	if (!text)
+		return NULL;
+	for (line = strtok_r(text, "\n", &save); line && !found; line = strtok_r(NULL, "\n", &save)) {
+		char *colon = strchr(line, ':'), *base, *dot;
+		size_t i;
+
+		if (!colon)
+			continue;
+		*colon = 0;
+		base = strrchr(line, '/') ? strrchr(line, '/') + 1 : line;
+		dot = strstr(base, ".ko");
+		if (!dot || (size_t)(dot - base) != strlen(name))
+			continue;
+		for (i = 0; base + i < dot; i++)
+			if ((base[i] == '-' ? '_' : base[i]) != name[i])
+				break;
+		if (base + i == dot)
+			found = xasprintf("/lib/modules/%s/%s", release, line);
+	}
+	free(text);
+	return found;
+}
+
+struct where_ctx {
+	struct source_ctx *ctx;
+	const struct symmap *map;
+};
+
+/*
+ * Which copy of name, among its namesakes in the map, path's object
+ * defines: klp-source --where's placement by neighbouring symbols, on the
+ * original build of path (cached). 0 with *pos, or -1 after a message.
+ */
+static int file_sympos(void *data, const char *path, const char *name, unsigned int *pos)
+{
+	struct where_ctx *w = data;
+	struct where_result res = { 0 };
+	char *paths[] = { (char *)path };
+	size_t k;
+	int ret = -1;
+
+	if (where_place(w->ctx, w->map, name, paths, 1, &res))
+		return -1;
+	for (k = 0; k < res.nr_copies; k++)
+		if (res.owners[k] && res.owners[k]->state == WHERE_PLACED) {
+			*pos = res.copies[k]->pos;
+			ret = 0;
+			break;
+		}
+	if (ret) {
+		pr_err_sym(path, name, "%zu copies in the map, and none could be placed in this file's object",
+			   res.nr_copies);
+		for (k = 0; k < res.nr_copies; k++) {
+			char *line = symmap_candidate_line(w->map, res.copies[k]);
+
+			pr_note("%s", line);
+			free(line);
+		}
+	}
+	where_result_release(&res);
+	return ret;
+}
+
+/* The sympos of a changed function in its object: 0 when the name is unique. */
+static int func_sympos(struct where_ctx *w, const char *target, const char *path,
+		       const char *name, unsigned int *pos)
+{
+	const struct symmap *map = w->map;
+	const struct map_object *obj = symmap_find_object(map, target);
+	const struct map_symbol *first = symmap_lookup(map, name);
+	unsigned int n = obj ? symmap_count_in(first, obj) : 0;
+
+	*pos = 0;
+	if (n == 1)
+		return 0;
+	if (!n) {
+		pr_err_sym(path, name, "changed, but %s has no function of that name in the map%s",
+			   target, obj ? "" : " (the map has no such object: is the module loaded?)");
+		return -1;
+	}
+	return file_sympos(w, path, name, pos);
+}
+
+/* from to path, through a temporary file beside it. */
+static int install_file(const char *from, const char *path)
+{
+	struct atomic_file af;
+	char buf[65536];
+	ssize_t n;
+	int fd = open(from, O_RDONLY);
+
+	if (fd < 0) {
+		pr_err("%s: %s", from, strerror(errno));
+		return -1;
+	}
+	if (atomic_file_open(&af, path, 0644)) {
+		close(fd);
+		return -1;
+	}
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		if (write(af.fd, buf, n) != n) {
+			n = -1;
+			break;
+		}
+	close(fd);
+	if (n < 0) {
+		pr_err("%s: cannot write: %s", path, strerror(errno));
+		atomic_file_abort(&af);
+		return -1;
+	}
+	return atomic_file_commit(&af);
+}
+
+/* Extracting, linking, converting, checking: the module at output, or -1 and nothing written. */
+static int make_livepatch(const struct patch_build_opts *o, struct source_ctx *ctx,
+			  struct stages *st, const char *scratch, const char *output,
+			  const struct patch_files *pf, const struct rebuilt *orig,
+			  const struct rebuilt *patched, const struct objdiff_result *diffres)
+{
+	const char *base = strrchr(output, '/') ? strrchr(output, '/') + 1 : output;
+	char *name = xasprintf("%.*s", (int)(strlen(base) - 3), base);
+	char *lpdir = xasprintf("%s/livepatch", scratch), *ko = NULL, *conv = NULL;
+	char *mappath = NULL, *what = NULL;
+	const char **objects = xcalloc(pf->nr, sizeof(*objects));
+	const char **linked = xcalloc(pf->nr + 1, sizeof(*linked));
+	struct lp_func *funcs = NULL;
+	size_t nr_funcs = 0, alloc_funcs = 0, i, j, k;
+	struct extract_stats total = { 0 };
+	struct strset names = { 0 };
+	struct symmap *map = NULL;
+	struct strbuf wb = { 0 };
+	struct where_ctx wc;
+	int ret = -1;
+
+	for (i = 0; name[i]; i++)
+		if (!(name[i] == '-' || name[i] == '_' || (name[i] >= '0' && name[i] <= '9') ||
+		      (name[i] >= 'a' && name[i] <= 'z') || (name[i] >= 'A' && name[i] <= 'Z'))) {
+			pr_err("%s: a module's name has letters, digits, '-' and '_' only", output);
+			goto out;
+		}
+	if (mkdir_p(lpdir)) {
+		pr_err("%s: cannot create: %s", lpdir, strerror(errno));
+		goto out;
+	}
+
+	stage_begin(st);
+	if (o->kallsyms) {
+		struct map_sources src = { .kallsyms = o->kallsyms };
+		const char **mods = xcalloc(pf->nr + 1, sizeof(*mods));
+		struct strset seen = { 0 };
+
+		/* The target modules from their installed files: kallsyms has only the loaded ones. */
+		for (i = 0; i < pf->nr; i++) {
+			char *ko_path;
+
+			if (!orig[i].module ||
+			    strset_has(&seen, orig[i].module, strlen(orig[i].module)))
+				continue;
+			strset_add(&seen, orig[i].module);
+			ko_path = installed_module(ctx->release, orig[i].module);
+			if (ko_path) {
+				pr_info("%s: symbols of module %s from %s", pf->paths[i], orig[i].module,
+					ko_path);
+				mods[src.nr_modules++] = ko_path;
+			}
+		}
+		strset_free(&seen);
+		src.modules = mods;
+		map = map_build(&src);
+		for (i = 0; i < src.nr_modules; i++)
+			free((char *)mods[i]);
+		free(mods);
+		if (!map)
+			goto out;
+		mappath = xasprintf("%s/kernel.map", scratch);
+		if (symmap_write(map, mappath))
+			goto out;
+	} else {
+		map = symmap_new();
+		if (symmap_load(map, o->map))
+			goto out;
+		mappath = xstrdup(o->map);
+	}
+	wc = (struct where_ctx){ .ctx = ctx, .map = map };
+	for (i = 0; i < pf->nr; i++) {
+		struct extract_opts eo = {
+			.orig = orig[i].object, .patched = patched[i].object, .path = pf->paths[i],
+			.target = orig[i].module ? orig[i].module : "vmlinux", .map = map,
+			.kver = kernel_version(ctx->srcver), .diff = &diffres[i],
+			.file_sympos = file_sympos, .data = &wc,
+		};
+		struct extract_stats es;
+		char *out;
+
+		if (!diffres[i].nr)
+			continue;
+		for (j = 0; j < diffres[i].nr; j++) {
+			const struct fn_finding *f = &diffres[i].fns[j];
+
+			if (f->change == FN_DELETED)
+				continue;
+			if (strset_has(&names, f->name, strlen(f->name))) {
+				pr_err_sym(pf->paths[i], f->name,
+					   "another patched file has a function of that name: not supported yet");
+				goto out;
+			}
+			strset_add(&names, f->name);
+			/* A .cold part has no ftrace call: its function's code calls the new one. */
+			if (f->change != FN_CHANGED || (f->parent && strstr(f->name, ".cold")))
+				continue;
+			grow_array(&funcs, &alloc_funcs, nr_funcs + 1, sizeof(*funcs));
+			funcs[nr_funcs] = (struct lp_func){ .name = f->name, .object = eo.target };
+			if (func_sympos(&wc, eo.target, pf->paths[i], f->name, &funcs[nr_funcs].sympos))
+				goto out;
+			nr_funcs++;
+		}
+		out = xasprintf("%s/part%zu.o", scratch, i);
+		eo.out = out;
+		objects[i] = out;
+		if (extract(&eo, &es))
+			goto out;
+		total.funcs += es.funcs;
+		total.data += es.data;
+		total.undef += es.undef;
+		total.klp_syms += es.klp_syms;
+		total.entries += es.entries;
+	}
+	stage_end(st, "extracting", "%zu function%s, %zu data, %zu kernel symbol%s (%zu by sympos), %zu entries",
+		  total.funcs, total.funcs == 1 ? "" : "s", total.data, total.undef,
+		  total.undef == 1 ? "" : "s", total.klp_syms, total.entries);
+
+	stage_begin(st);
+	for (i = 0; i < (size_t)o->nr_patches; i++)
+		strbuf_addf(&wb, "%s%s", i ? ", " : "",
+			    strrchr(o->patches[i], '/') ? strrchr(o->patches[i], '/') + 1 : o->patches[i]);
+	what = wb.buf;
+	wb.buf = NULL;
+	/* Only the files with findings have an object. */
+	for (i = k = 0; i < pf->nr; i++)
+		if (objects[i])
+			linked[k++] = objects[i];
+	{
+		struct lp_module m = {
+			.dir = lpdir, .name = name, .objects = linked, .nr_objects = k,
+			.funcs = funcs, .nr_funcs = nr_funcs, .replace = !o->no_replace, .what = what,
+		};
+
+		if (lp_module_write(&m) || lp_module_link(&m, ctx->o.kdir, ctx->cc))
+			goto out;
+	}
+	ko = xasprintf("%s/%s.ko", lpdir, name);
+	stage_end(st, "linking", "%s.ko: %zu object%s and klp_init.c", name, k + 1,
+		  k + 1 == 1 ? "" : "s");
+
+	stage_begin(st);
+	conv = xasprintf("%s/%s.converted.ko", scratch, name);
+	{
+		struct klp_job job = { .in = ko, .out = conv, .map = map };
+		struct convert_stats cs = { 0 };
+
+		if (klp_run_job(&job, &cs))
+			goto out;
+		stage_end(st, "converting", "%u livepatch symbol%s, %u relocation%s", cs.symbols,
+			  cs.symbols == 1 ? "" : "s", cs.relocs, cs.relocs == 1 ? "" : "s");
+	}
+
+	stage_begin(st);
+	{
+		struct klp_check_opts co = { .map_path = mappath };
+		struct klp_check c;
+		int bad;
+
+		memset(&c, 0, sizeof(c));
+		bad = klp_check_module(&c, &co, conv);
+		if (!bad) {
+			if (c.rep.errors || c.rep.warnings || verbose)
+				klp_check_print_text(&c, stdout);
+			bad = c.rep.errors ? 1 : 0;
+			stage_end(st, "checking", "%u error%s, %u warning%s", c.rep.errors,
+				  c.rep.errors == 1 ? "" : "s", c.rep.warnings,
+				  c.rep.warnings == 1 ? "" : "s");
+		}
+		klp_check_release(&c);
+		if (bad) {
+			pr_err("%s: klp-check refused the livepatch", output);
+			goto out;
+		}
+	}
+	if (install_file(conv, output))
+		goto out;
+	if (!o->quiet)
+		printf("livepatch: %s\n", output);
+	ret = 0;
+out:
+	if (ret)
+		pr_err("%s was not written", output);
+	fflush(stdout);
+	for (i = 0; i < pf->nr; i++)
+		free((char *)objects[i]);
+	free(objects);
+	free(linked);
+	free(funcs);
+	strset_free(&names);
+	symmap_free(map);
+	strbuf_release(&wb);
+	free(what);
+	free(mappath);
+	free(conv);
+	free(ko);
+	free(lpdir);
+	free(name);
+	return ret;
+}
+
 int patch_build(const struct patch_build_opts *o)
 {
 	struct diff *diffs = xcalloc(o->nr_patches, sizeof(*diffs));
 	struct rebuilt *orig = NULL, *patched = NULL;
+	struct objdiff_result *diffres = NULL;
 	struct patch_files pf = { 0 };
 	struct stages st = { .quiet = o->quiet };
 	struct source_ctx ctx;
@@ -196,6 +576,7 @@ int patch_build(const struct patch_build_opts *o)
 		stage_end(&st, "building patched", "%s (%s)", pf.paths[i], where(&patched[i]));
 	}
 
+	diffres = xcalloc(pf.nr, sizeof(*diffres));
 	for (i = 0; i < pf.nr; i++) {
 		struct objdiff_result res;
 		size_t j, c = 0, n = 0, d = 0;
@@ -216,7 +597,7 @@ int patch_build(const struct patch_build_opts *o)
 		changed += c;
 		added += n;
 		errors += res.errors;
-		objdiff_release(&res);
+		diffres[i] = res;
 	}
 	fflush(stdout);
 	if (errors) {
@@ -228,9 +609,12 @@ int patch_build(const struct patch_build_opts *o)
 		pr_err("the patches change no function's code: there is nothing to livepatch");
 		goto out;
 	}
-	pr_err("extracting, linking, converting and checking are not implemented yet: %s was not written",
-	       output);
+	ret = make_livepatch(o, &ctx, &st, scratch, output, &pf, orig, patched, diffres) ? 1 : 0;
 out:
+	if (diffres)
+		for (i = 0; i < pf.nr; i++)
+			objdiff_release(&diffres[i]);
+	free(diffres);
 	if (orig)
 		for (i = 0; i < pf.nr; i++)
 			rebuilt_free(&orig[i]);

@@ -32,4 +32,12 @@ int patch_build(const struct patch_build_opts *o);
  */
 int patch_diff_objects(const char *orig, const char *patched, bool quiet);
 
+/*
+ * The extracting stage alone: the livepatch's part of one file from its two
+ * builds, for a target object of map; kver is KLP_KVER of the kernel, 0 if
+ * not known. Exit status 0 with out written, 1 refused.
+ */
+int patch_extract_objects(const char *orig, const char *patched, const char *out,
+			  const char *map, const char *target, unsigned int kver);
+
 #endif

@@ -153,6 +153,24 @@ unsigned char *section_writable_data(struct section *sec)
 	return sec->data;
 }
 
+void section_set_data(struct section *sec, unsigned char *data, size_t size)
+{
+	if (sec->data_owned)
+		free(sec->data);
+	sec->data = data;
+	sec->size = size;
+	sec->data_owned = true;
+}
+
+void symbol_make_undef(struct symbol *sym)
+{
+	sym->sec = NULL;
+	sym->sym.st_shndx = SHN_UNDEF;
+	sym->sym.st_value = 0;
+	sym->sym.st_size = 0;
+	sym->sym.st_info = GELF_ST_INFO(STB_GLOBAL, STT_NOTYPE);
+}
+
 struct reloc *section_add_reloc(struct section *rela, uint64_t offset, uint32_t type,
 				struct symbol *sym, int64_t addend)
 {

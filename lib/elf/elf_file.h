@@ -123,6 +123,13 @@ void elf_remove_section(struct section *sec);
 
 /* Make sec->data private, so it may be changed. */
 unsigned char *section_writable_data(struct section *sec);
+/* Replace sec's contents with data (malloc'ed, taken over), size bytes. */
+void section_set_data(struct section *sec, unsigned char *data, size_t size);
+/*
+ * Make sym a global undefined symbol: what an object refers to and another
+ * one defines. The writer puts it after the locals.
+ */
+void symbol_make_undef(struct symbol *sym);
 struct reloc *section_add_reloc(struct section *rela, uint64_t offset, uint32_t type,
 				struct symbol *sym, int64_t addend);
 

@@ -17,11 +17,17 @@
 static int assign_indices(struct elf_file *elf)
 {
 	size_t i, n = 1;
+	int pass;
 
 	for (i = 1; i < elf->nr_secs; i++) {
 		struct section *sec = elf->secs[i];
 
 		sec->out_idx = sec->removed ? 0 : n++;
+		if (!sec->removed && sec->link && sec->link->removed) {
+			elf_err(elf, "internal error: %s links to removed section %s", sec->name,
+				sec->link->name);
+			return -1;
+		}
 		if (!sec->removed && sec->sh.sh_type == SHT_RELA && sec->info->removed) {
 			elf_err(elf, "internal error: %s relocates removed section %s", sec->name,
 				sec->info->name);
@@ -32,17 +38,29 @@ static int assign_indices(struct elf_file *elf)
 		elf_err(elf, "too many sections (%zu)", n);
 		return -1;
 	}
+	/*
+	 * ELF wants the local symbols first: an edit that made a symbol global
+	 * or added a local one must not leave a local after sh_info.
+	 */
 	n = 1;
-	for (i = 1; i < elf->nr_syms; i++) {
-		struct symbol *sym = elf->syms[i];
+	for (pass = 0; pass < 2; pass++)
+		for (i = 1; i < elf->nr_syms; i++) {
+			struct symbol *sym = elf->syms[i];
+			bool local = GELF_ST_BIND(sym->sym.st_info) == STB_LOCAL;
 
-		if (!sym->removed && sym->sec && sym->sec->removed) {
-			elf_err(elf, "internal error: symbol %s is in removed section %s",
-				sym->name, sym->sec->name);
-			return -1;
+			if (sym->removed) {
+				sym->out_idx = 0;
+				continue;
+			}
+			if (local != !pass)
+				continue;
+			if (sym->sec && sym->sec->removed) {
+				elf_err(elf, "internal error: symbol %s is in removed section %s",
+					sym->name, sym->sec->name);
+				return -1;
+			}
+			sym->out_idx = n++;
 		}
-		sym->out_idx = sym->removed ? 0 : n++;
-	}
 	return 0;
 }
 
@@ -74,23 +92,25 @@ static void build_symtab(struct elf_file *elf, struct out_tables *t)
 	t->syms = xcalloc(elf->nr_syms, sizeof(*t->syms));
 	t->nr_syms = 1;
 	t->first_global = 0;
+	/* In the order assign_indices() numbered them. */
 	for (i = 1; i < elf->nr_syms; i++) {
 		struct symbol *sym = elf->syms[i];
 		GElf_Sym *out;
 
 		if (sym->removed)
 			continue;
-		out = &t->syms[t->nr_syms++];
+		out = &t->syms[sym->out_idx];
 		*out = sym->sym;
 		if (sym->renamed)
 			out->st_name = strtab_add(&t->strtab, sym->name);
 		if (sym->sec)
 			out->st_shndx = sym->sec->out_idx;
-		if (!t->first_global && GELF_ST_BIND(out->st_info) != STB_LOCAL)
-			t->first_global = t->nr_syms - 1;
+		t->nr_syms++;
+		if (GELF_ST_BIND(out->st_info) == STB_LOCAL && sym->out_idx + 1 > t->first_global)
+			t->first_global = sym->out_idx + 1;
 	}
 	if (!t->first_global)
-		t->first_global = t->nr_syms;
+		t->first_global = 1;
 }
 
 static int build_relocs(struct section *sec, Elf_Data *d)

@@ -1,10 +1,13 @@
 #!/bin/bash
-# klp-build's patch mode on the kernel under test, without booting: small
-# real fixes to files of its linux-source (fs/proc/cmdline.c, kernel/sys.c)
-# go through applying, building original, building patched and diffing,
-# and the changed functions are exactly the ones each fix changes. The
-# stages after diffing do not exist yet: the run must say so, fail, and
-# write no module. The extracted tree and the objects are klp-source's
+# klp-build's patch mode on the kernel under test: small real fixes to
+# files of its linux-source (fs/proc/cmdline.c, kernel/sys.c) go through
+# applying, building original, building patched and diffing, and the
+# changed functions are exactly the ones each fix changes. The cmdline fix
+# goes on through extracting, linking, converting and checking to a
+# livepatch klp-check accepts, which is loaded under qemu and must make
+# /proc/cmdline print the patched text; the isofs fix makes a livepatch of
+# a module target, loaded before isofs and applied as isofs loads. The
+# extracted tree and the objects are klp-source's
 # cache ($KLP_E2E_CACHE/source), shared with tests/e2e/source.t.
 source "$(dirname "$0")/../lib.sh"
 source "$(dirname "$0")/lib-e2e.sh"
@@ -59,14 +62,72 @@ run_kb "$T/cmdline.patch"
 diag "fs/proc/cmdline.c: $(echo "$(date +%s.%N) - $start" | bc) s"
 printf '%s\n' "$out" | while IFS= read -r l; do diag "$l"; done
 is "$(changed)" "changed cmdline_proc_show " "cmdline: the one function the fix changes"
-for s in applying 'building original' 'building patched' diffing; do
+for s in applying 'building original' 'building patched' diffing extracting linking converting checking; do
 	like "$out" "^  $s +.* [0-9]+\\.[0-9]{2} s$" "cmdline: stage '$s' reported, timed"
 done
 like "$out" '^  building original +fs/proc/cmdline.c \(vmlinux\)' "cmdline: a file of vmlinux"
-is "$rc" 1 "cmdline: exit 1 until the module can be made"
-like "$err" 'extracting, linking, converting and checking are not implemented yet: livepatch-cmdline.ko was not written' \
-	"cmdline: says which stages are missing"
-is "$(ls -A "$T/run")" "" "cmdline: no module, no file written"
+is "$rc" 0 "cmdline: the livepatch is made"
+is "$err" "" "cmdline: no message"
+like "$out" '^  checking +0 errors' "cmdline: klp-check found no error"
+is "$(ls -A "$T/run")" "livepatch-cmdline.ko" "cmdline: livepatch-cmdline.ko in the current directory, and nothing else"
+ko=$T/run/livepatch-cmdline.ko
+secs=$(readelf -SW "$ko" 2>&1)
+syms=$(readelf -sW "$ko" 2>&1)
+relocs=$(readelf -rW "$ko" 2>&1)
+like "$secs" ' \.text\.cmdline_proc_show ' "cmdline .ko: the patched function's section"
+like "$secs" ' \.klp\.rela\.vmlinux\.\.text\.cmdline_proc_show +RELA .* AIo ' \
+	"cmdline .ko: its livepatch relocations (flags AIo)"
+like "$relocs" '\.klp\.sym\.vmlinux\.saved_command_line,0' "cmdline .ko: saved_command_line, resolved by klp-convert"
+unlike "$syms" ' (proc_cmdline_init|__initcall_)' "cmdline .ko: the file's init code is left out"
+like "$(readelf -p .modinfo "$ko")" 'livepatch=Y' "cmdline .ko: modinfo livepatch=Y"
+# Every entry of the special sections points into the patched function or the init file's code.
+for t in __mcount_loc .orc_unwind_ip .return_sites; do
+	tr=$(echo "$relocs" | awk -v s=".rela$t" '$0 ~ "^Relocation section ." s "." {f=1; next} /^Relocation/ {f=0} f && / R_X86/ {print $5}' | sort -u | tr '\n' ' ')
+	[ -z "$tr" ] && continue
+	like "$tr" '^(\.(text\.cmdline_proc_show|init\.text|exit\.text) )+$' "cmdline .ko: $t has only the kept code's entries ($tr)"
+done
+sec_relocs() { echo "$relocs" | awk -v s="$1" '$0 ~ "^Relocation section ." s "." {f=1; next} /^Relocation/ {f=0} f'; }
+like "$(sec_relocs '\\.rela\\.orc_unwind_ip')" '\.text\.cmdline_proc_show' \
+	"cmdline .ko: the ORC entries of the patched function (reliable stacks for the transition)"
+like "$(sec_relocs '\\.rela__mcount_loc')" '\.text\.cmdline_proc_show' \
+	"cmdline .ko: its ftrace call site"
+if map=$(e2e_map 2>/dev/null); then
+	chk=$(klp-check --map "$map" "$ko" 2>&1)
+	is "$?" 0 "cmdline .ko: klp-check accepts it" "$chk"
+	like "$chk" '1 function' "cmdline .ko: klp-check sees one patched function"
+else
+	pass "# SKIP no symbol map of $rel"
+fi
+
+# Loaded into the kernel under test, the patched function prints the new text.
+cat > "$T/guest.sh" <<'SH'
+echo "before: $(cat /proc/cmdline)"
+insmod /m/livepatch-cmdline.ko && echo "insmod: ok"
+klp_wait livepatch_cmdline
+echo "patched: $(cat /proc/cmdline)"
+echo 0 > /sys/kernel/livepatch/livepatch_cmdline/enabled
+klp_wait livepatch_cmdline
+echo "disabled: $(cat /proc/cmdline)"
+rmmod livepatch_cmdline && echo "rmmod: ok"
+dmesg | grep -E 'livepatch|Unknown symbol|klp'
+SH
+cp "$ko" "$T/livepatch-cmdline.ko"
+{
+	e2e_boot patch-cmdline "$T/guest.sh" "$T/livepatch-cmdline.ko"
+	e2e_boot_ok "boot the kernel under test with klp-build's livepatch"
+	gout=$(cat "$E2E_OUT")
+	diag "guest output:" "$gout"
+	before=$(sed -n 's/^before: //p' "$E2E_OUT")
+	like "$gout" '^insmod: ok$' "cmdline: insmod accepts the livepatch"
+	like "$gout" '^klp_wait: livepatch_cmdline transition=0 enabled=1$' "cmdline: enabled, transition done"
+	is "$(sed -n 's/^patched: //p' "$E2E_OUT")" "$before livepatched" \
+		"cmdline: /proc/cmdline prints the patched function's text"
+	is "$(sed -n 's/^disabled: //p' "$E2E_OUT")" "$before" "cmdline: disabled, the original text again"
+	like "$gout" '^rmmod: ok$' "cmdline: the disabled livepatch unloads"
+	unlike "$gout" 'Unknown symbol|not marked as a livepatch' "cmdline: no loader complaint"
+	e2e_diag_on_fail
+}
+rm -f "$T/run/livepatch-cmdline.ko"
 
 o=$(find "$cache" -path "*/obj/$rel/split/fs/proc/cmdline.o" | head -n 1)
 p=$(grep -l ' livepatched' $(find "$cache" -path "*/obj/$rel/patched/*/fs/proc/cmdline.o") /dev/null | head -n 1)
@@ -83,8 +144,9 @@ like "$uses" "^saved_command_line \\(another file's\\)$" "cmdline -v: uses saved
 # 6.12 inlines seq_puts() into a call of __seq_puts().
 like "$uses" "^(__)?seq_puts \\(another file's\\)$" "cmdline -v: uses seq_puts (or __seq_puts), of another file"
 like "$uses" '^\.rodata.*str.* \(literal, copied\)$' "cmdline -v: uses the new string, copied"
-run_kb -q "$T/cmdline.patch"
-is "$rc:$out" "1:" "cmdline -q: no stage lines, no findings, still exit 1"
+run_kb -q -o "$T/q.ko" "$T/cmdline.patch"
+is "$rc:$out" "0:" "cmdline -q: no stage lines, no findings"
+[ -f "$T/q.ko" ] && pass "cmdline -o: the livepatch where -o says" || fail "cmdline -o: the livepatch where -o says"
 start=$(date +%s.%N)
 run_kb "$T/cmdline.patch"
 diag "warm: $(echo "$(date +%s.%N) - $start" | bc) s"
@@ -103,6 +165,9 @@ if readelf -sW "$so" | awk '$4 == "FUNC" && $8 == "override_release"' | grep -q 
 else
 	like "$(changed)" '^(changed [a-z_]*newuname )+$' "sys: the callers override_release was inlined into"
 fi
+is "$rc" 0 "sys: the livepatch is made" "$err"
+like "$(readelf -SW "$T/run/livepatch-sys.ko" 2>&1)" ' \.text\.(override_release|[a-z_]*newuname) ' \
+	"sys: the changed code's section is in it"
 # The code's strings, not DWARF's (which names the directory it was built in).
 strip -g -o "$T/sys-nodebug.o" "$so"
 unlike "$(strings "$T/sys-nodebug.o")" '/build\.[A-Za-z0-9]{6}/' "sys: no scratch directory in the code's strings"
@@ -124,6 +189,37 @@ if grep -q '^kernel/fs/isofs/isofs.ko' "/lib/modules/$rel/modules.dep" &&
 		like "$(changed)" '^changed isofs_readdir (changed isofs_readdir\.cold )?$' \
 			"isofs: isofs_readdir, into which do_isofs_readdir was inlined (and its .cold part)"
 	fi
+	# The module was not loaded as the kallsyms dump was taken: its installed file gives its symbols.
+	is "$rc" 0 "isofs: the livepatch is made" "$err"
+	like "$(readelf -SW "$T/run/livepatch-isofs.ko" 2>&1)" ' \.klp\.rela\.isofs\.' \
+		"isofs: its references to the module are livepatch relocations of isofs"
+	like "$(strings "$T/run/livepatch-isofs.ko")" '^isofs$' \
+		"isofs: its klp_object names isofs"
+	# Loaded before its target: the module's relocations and patching happen as isofs loads.
+	cat > "$T/guest-isofs.sh" <<'SH'
+insmod /m/livepatch-isofs.ko && echo "insmod: ok"
+klp_wait livepatch_isofs
+echo "before target: $(cat /sys/kernel/livepatch/livepatch_isofs/isofs/patched 2>&1)"
+modprobe isofs && echo "modprobe isofs: ok"
+echo "after target: $(cat /sys/kernel/livepatch/livepatch_isofs/isofs/patched 2>&1)"
+echo 0 > /sys/kernel/livepatch/livepatch_isofs/enabled
+klp_wait livepatch_isofs
+rmmod livepatch_isofs && echo "rmmod: ok"
+rmmod isofs && echo "rmmod isofs: ok"
+dmesg | grep -E 'livepatch|Unknown symbol|klp|isofs'
+SH
+	cp "$T/run/livepatch-isofs.ko" "$T/livepatch-isofs.ko"
+	E2E_DEBIAN_MODULES=isofs e2e_boot patch-isofs "$T/guest-isofs.sh" "$T/livepatch-isofs.ko"
+	e2e_boot_ok "isofs: boot with the module target's livepatch"
+	gout=$(cat "$E2E_OUT")
+	diag "guest output:" "$gout"
+	like "$gout" '^insmod: ok$' "isofs: insmod accepts the livepatch before its target is loaded"
+	like "$gout" '^before target: 0$' "isofs: the object waits for its module"
+	like "$gout" '^modprobe isofs: ok$' "isofs: the target loads, its livepatch relocations applied"
+	like "$gout" '^after target: 1$' "isofs: the object is patched once isofs is loaded"
+	like "$gout" '^rmmod: ok$' "isofs: the disabled livepatch unloads"
+	unlike "$gout" 'Unknown symbol|not marked as a livepatch|invalid relocation' "isofs: no loader complaint"
+	e2e_diag_on_fail
 else
 	pass "# SKIP no isofs module, or no de_len test in do_isofs_readdir"
 fi
