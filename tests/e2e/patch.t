@@ -129,6 +129,42 @@ cp "$ko" "$T/livepatch-cmdline.ko"
 }
 rm -f "$T/run/livepatch-cmdline.ko"
 
+# 2. A function whose name vmlinux has many times: kernel/reboot.c's
+# type_show (/sys/kernel/reboot/type). Its sympos is the copy klp-source
+# --where places in that file, not a guess.
+if fix reboot-type kernel/reboot.c '/^static ssize_t type_show(/,/^}/s/return sprintf(buf, "%s\\n", val);/return sprintf(buf, "%s livepatched\\n", val);/' &&
+   grep -q 'livepatched' "$T/reboot-type/b/kernel/reboot.c"; then
+	want=$(klp-source -q -k "$kdir" -s "$tarball" --cache "$cache" --where type_show --map "$ks" \
+		kernel/reboot.c 2>/dev/null | sed -n 's|^type_show,\([0-9]*\) kernel/reboot.c$|\1|p')
+	copies=$(grep -c ' [tT] type_show$' "$ks")
+	run_kb "$T/reboot-type.patch"
+	is "$rc:$(changed)" "0:changed type_show " "reboot: type_show changed, the livepatch made ($copies copies in vmlinux)"
+	ko=$T/run/livepatch-reboot-type.ko
+	if map=$(e2e_map 2>/dev/null) && [ -n "$want" ]; then
+		got=$(klp-check --json --map "$map" "$ko" 2>/dev/null | sed -n 's/.*"old_name": "type_show", "old_sympos": \([0-9]*\).*/\1/p')
+		is "$got" "$want" "reboot: old_sympos $want, the copy --where places in kernel/reboot.c"
+	else
+		fail "reboot: --where placed kernel/reboot.c's type_show ($want) and a map of $rel"
+	fi
+	cat > "$T/guest-reboot.sh" <<'SH'
+echo "before: $(cat /sys/kernel/reboot/type)"
+insmod /m/livepatch-reboot-type.ko && echo "insmod: ok"
+klp_wait livepatch_reboot_type
+echo "patched: $(cat /sys/kernel/reboot/type)"
+dmesg | grep -E 'livepatch|Unknown symbol|klp'
+SH
+	cp "$ko" "$T/livepatch-reboot-type.ko"
+	rm -f "$ko"
+	e2e_boot patch-reboot "$T/guest-reboot.sh" "$T/livepatch-reboot-type.ko"
+	e2e_boot_ok "reboot: boot with the livepatch of one of $copies type_show"
+	before=$(sed -n 's/^before: //p' "$E2E_OUT")
+	is "$(sed -n 's/^patched: //p' "$E2E_OUT")" "$before livepatched" \
+		"reboot: /sys/kernel/reboot/type prints the patched type_show's text ('$before livepatched')"
+	e2e_diag_on_fail
+else
+	pass "reboot # SKIP kernel/reboot.c's type_show has no sprintf(buf, \"%s\\n\", val) to change"
+fi
+
 o=$(find "$cache" -path "*/obj/$rel/split/fs/proc/cmdline.o" | head -n 1)
 p=$(grep -l ' livepatched' $(find "$cache" -path "*/obj/$rel/patched/*/fs/proc/cmdline.o") /dev/null | head -n 1)
 if [ -n "$o" ] && [ -n "$p" ]; then
