@@ -25,6 +25,7 @@ void rebuilt_free(struct rebuilt *r)
 	free(r->path);
 	free(r->object);
 	free(r->module);
+	free(r->ipa_dump);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -116,6 +117,13 @@ static bool object_current(const struct source_ctx *ctx, const char *object)
 
 	text = stat(object, &ost) ? NULL : read_text(list);
 	free(list);
+	/* Objects cached before the dump was kept are built again, once. */
+	list = xasprintf("%s.ipa-clones", object);
+	if (text && !path_exists(list)) {
+		free(text);
+		text = NULL;
+	}
+	free(list);
 	if (!text)
 		return false;
 	for (line = strtok_r(text, "\n", &save); line && ok; line = strtok_r(NULL, "\n", &save)) {
@@ -178,6 +186,7 @@ int source_rebuild_how(struct source_ctx *ctx, const char *given, const struct r
 	stem = strndup(r->path, strlen(r->path) - 2);
 	r->object = xasprintf("%s/%s%s%s.o", ctx->objdir, how->variant ? how->variant : "",
 			      how->variant ? "/" : "", stem);
+	r->ipa_dump = xasprintf("%s.ipa-clones", r->object);
 	if (!ctx->o.force && object_current(ctx, r->object)) {
 		pr_info("%s: %s (cached)", r->path, r->object);
 		ret = 0;
@@ -261,6 +270,13 @@ int source_rebuild_how(struct source_ctx *ctx, const char *given, const struct r
 		source_dir_settings(ctx, r->path, &kb, "$(src)");
 		strbuf_addf(&kb, "ccflags-y += -iquote $(src)/%s\n", TRACE_EVENTS);
 		strbuf_add(&kb, extra.buf, extra.len);
+		/*
+		 * gcc's report of its inlining and clones, beside the object: a
+		 * dump option changes neither the code nor DW_AT_producer
+		 * (measured on kernel/sys.c: the objects differ only in the
+		 * scratch directory's name), and tests/e2e/facts.t verifies it.
+		 */
+		strbuf_addf(&kb, "CFLAGS_%s.o += -fdump-ipa-clones\n", stem);
 		rc = write_text(kbuild, dep.buf);
 		strbuf_release(&dep);
 		free(dir);
@@ -328,6 +344,18 @@ int source_rebuild_how(struct source_ctx *ctx, const char *given, const struct r
 			pr_err("%s: cannot write: %s", to_list, strerror(errno));
 		free(list);
 		free(to_list);
+		if (rc)
+			goto out;
+	}
+	{
+		/* gcc names the dump after the object: kernel/sys.o, kernel/sys.c.000i.ipa-clones. */
+		char *dump = xasprintf("%s/%s.c.000i.ipa-clones", scratch, stem);
+		int rc = rename(dump, r->ipa_dump);
+
+		if (rc)
+			pr_err("%s: no gcc -fdump-ipa-clones output (%s): %s", r->path, dump,
+			       strerror(errno));
+		free(dump);
 		if (rc)
 			goto out;
 	}

@@ -42,6 +42,7 @@ struct rebuilt {
 	char *path;		/* fs/namei.c, as given (normalised) */
 	char *object;		/* the cached object */
 	char *module;		/* its module's name, NULL for vmlinux */
+	char *ipa_dump;		/* gcc's -fdump-ipa-clones report of it, beside the object */
 };
 
 /* $XDG_CACHE_HOME/klp-source, else ~/.cache/klp-source (malloc'ed). */
