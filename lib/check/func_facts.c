@@ -303,8 +303,10 @@ int func_facts_read(const char *object, const char *dump, const char *path, cons
 	for (i = 0; ff->abi == ABI_NO_CODE && i < ff->nr_clones; i++)
 		if (ff->clones[i].from & FACT_SYMTAB)
 			ff->abi = ABI_CLONES_ONLY;
-	qsort(ff->callers, ff->nr_callers, sizeof(*ff->callers), cmp_caller);
-	qsort(ff->clones, ff->nr_clones, sizeof(*ff->clones), cmp_clone);
+	if (ff->nr_callers)
+		qsort(ff->callers, ff->nr_callers, sizeof(*ff->callers), cmp_caller);
+	if (ff->nr_clones)
+		qsort(ff->clones, ff->nr_clones, sizeof(*ff->clones), cmp_clone);
 	if (ff->mapobj)
 		find_sympos(ff, map, &funcs);
 	ret = 0;
