@@ -193,9 +193,15 @@ static unsigned int neighbour_score(const struct map_object *mobj, size_t at,
 	size_t lo = at > NEIGHBOURS ? at - NEIGHBOURS : 0, i;
 	unsigned int score = 0;
 
-	for (i = lo; i < mobj->nr_syms && i <= at + NEIGHBOURS; i++)
-		if (i != at && strset_has(funcs, mobj->syms[i]->name, strlen(mobj->syms[i]->name)))
+	for (i = lo; i < mobj->nr_syms && i <= at + NEIGHBOURS; i++) {
+		const char *n = mobj->syms[i]->name;
+
+		/* 6.x's padding before each function is named for it in kallsyms, not in the .o. */
+		if (str_starts_with(n, "__pfx_"))
+			n += strlen("__pfx_");
+		if (i != at && strset_has(funcs, n, strlen(n)))
 			score++;
+	}
 	return score;
 }
 
