@@ -110,6 +110,13 @@ void facts_report_add(struct klp_check *c, const struct func_report *fr)
 			       "units that inline it");
 		for (k = 0; k < ff->nr_units; k++)
 			finding_note(f, "%s", ff->units[k]);
+		if (ff->out_of_line) {
+			fact_sympos_text(&ff->sympos, pos, sizeof(pos));
+			report_add(&c->rep, FINDING_NOTE, "facts-abi", fr->object, ff->name,
+				   "%s: %s: %s has an out-of-line copy of its own, %s (object "
+				   "symbols%s)", fr->object, ff->name, ff->path,
+				   ff->mapobj ? pos : "no map", ff->mapobj ? ", map" : "");
+		}
 	} else if (!ff->out_of_line) {
 		report_add(&c->rep, FINDING_WARNING, "facts-no-body", fr->object, ff->name,
 			   "%s: %s: %s (%s in %s): patching the name changes nothing that runs",

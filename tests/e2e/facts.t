@@ -113,6 +113,7 @@ pos=$(awk -v n="$name" '$1 == "object" { o = $2 } o == "vmlinux" && $3 == n' "$m
 	static struct klp_patch patch = { .mod = &__this_module, .objs = objs }; \
 	int lp_init(void) { return klp_enable_patch(&patch); }
 #define F(name) { .old_name = #name, .new_func = new_fn }
+#define FP(name, pos) { .old_name = #name, .new_func = new_fn, .old_sympos = pos }
 SRC
 first=$(printf '%s\n' "$want" | head -n 1)
 printf '#include "klp.h"\nPATCH(F(%s), F(%s))\n' "$name" "$first" > "$T/lp.c"
@@ -163,6 +164,13 @@ if [ -n "$dup" ]; then
 	nm "$dobj" | awk '{ print $3 }' > "$T/objsyms"
 	ok "in the -dbg vmlinux, the function after that copy ($next) is one of $dfile's" \
 		grep -qx "${next:-none}" "$T/objsyms"
+	wrong=$(( ${p:-1} == 1 ? 2 : 1 ))
+	printf '#include "klp.h"\nPATCH(FP(%s, %s))\n' "$dup" "$wrong" > "$T/lp.c"
+	gcc -O2 -g -c "$T/lp.c" -o "$T/lp.o"
+	txt=$(klp-check --map "$map" --source "$tarball" --kdir "$kdir" --cache "$cache" \
+		--source-file "$dup=$dfile" "$T/lp.o")
+	like "$txt" "warning: vmlinux: $dup: old_sympos is $wrong, but the copy from $dfile is sympos ${p:-?} of" \
+		"klp-check: an old_sympos that is another file's copy is caught"
 else
 	pass "# SKIP no -dbg vmlinux, or no function with namesakes in the rebuilt files"
 fi
