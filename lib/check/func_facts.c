@@ -109,8 +109,21 @@ static char *source_relative(const char *file, const char *path)
 	size_t fl = strlen(file), pl = strlen(path);
 	const char *p;
 
+	const char *slash = strrchr(path, '/');
+
 	if (fl > pl && file[fl - pl - 1] == '/' && !strcmp(file + fl - pl, path))
 		return xstrdup(path);
+	/* A local header beside the file: from the file's directory on (the last match). */
+	if (slash) {
+		char *dir = xasprintf("/%.*s/", (int)(slash - path), path);
+		const char *hit = NULL, *q = file;
+
+		while ((q = strstr(q, dir)))
+			hit = q++;
+		free(dir);
+		if (hit)
+			return xstrdup(hit + 1);
+	}
 	p = strstr(file, "/include/");
 	if (!p)
 		p = strstr(file, "/arch/");

@@ -23,16 +23,16 @@ struct big { int a, b, c, d; long pad[8]; };
 volatile int sink;
 
 int shared(int x) { return ext(x) + 7; }
-static int __attribute__((noinline)) caller_b(int x) { return shared(x + 2) - 1; }
+static int __attribute__((__noinline__)) caller_b(int x) { return shared(x + 2) - 1; }
 int caller_a(int x) { return shared(x) * 3 + caller_b(x); }
 
-static int __attribute__((noinline)) sra_me(struct big *p, int unused)
+static int __attribute__((__noinline__)) sra_me(struct big *p, int unused)
 {
 	return p->a + p->b * 3 + ext(p->c);
 }
 int use_sra(struct big *p) { return sra_me(p, 5) + sra_me(p + 1, 9); }
 
-static __attribute__((noinline)) int scale(int x, int k)
+static __attribute__((__noinline__)) int scale(int x, int k)
 {
 	int i, s = 0;
 
@@ -44,7 +44,7 @@ int use_scale1(int x) { return scale(x, 7); }
 int use_scale2(int x) { return scale(x + 1, 7); }
 
 static int big;
-static __attribute__((noinline)) void heavy(int x) { sink = x; }
+static __attribute__((__noinline__)) void heavy(int x) { sink = x; }
 static int split_me(int x)
 {
 	if (__builtin_expect(x > 100, 0)) {
@@ -79,8 +79,8 @@ SRC
 # Another file with its own static caller_b, first in the map.
 cat > other.c <<'SRC'
 extern int ext(int);
-int __attribute__((noinline)) o1(int x) { return ext(x); }
-int __attribute__((noinline)) caller_b(int x) { return ext(x) + o1(x); }
+int __attribute__((__noinline__)) o1(int x) { return ext(x); }
+int __attribute__((__noinline__)) caller_b(int x) { return ext(x) + o1(x); }
 int o2(int x) { return caller_b(x) + 1; }
 SRC
 mkdir dump
@@ -168,4 +168,84 @@ if ! nm "$KS" 2>/dev/null | grep -q __asan_init && command -v valgrind > /dev/nu
 		"$KS" --facts shared --object kernel.o --ipa-clones "$ipa" --map map kernel.c > /dev/null 2>&1
 	is "$?" 0 "valgrind: --facts without memory error nor leak"
 fi
+# klp-check --source on the same fixture, rebuilt by klp-source as a file
+# of vmlinux of the installed kernel: a tree holding the tarball's top
+# Makefile (its version) and the fixture, Kbuild from the headers tree.
+rel=$(kernel_release) || rel=
+kdir=/lib/modules/$rel/build
+debver=$([ -n "$rel" ] && dpkg-query -W -f='${Version}' "linux-headers-$rel" 2>/dev/null)
+tarball=
+for f in /usr/src/linux-source-*.tar.xz; do
+	[ -f "$f" ] || continue
+	pkg=$(dpkg-query -S "$f" 2>/dev/null | cut -d: -f1)
+	[ -n "$pkg" ] && [ "$(dpkg-query -W -f='${Version}' "$pkg")" = "$debver" ] && tarball=$f
+done
+if [ -z "$rel" ] || [ ! -d "$kdir" ] || [ -z "$tarball" ]; then
+	pass "# SKIP no installed headers with a linux-source tarball of the same version"
+	done_testing
+fi
+mkdir -p tree/fs/foo
+cached=/var/tmp/klp-e2e/source/$debver/tree
+if [ -f "$cached/Makefile" ]; then
+	cp "$cached/Makefile" tree/
+else
+	tar --occurrence=1 -xJf "$tarball" -C tree --strip-components=1 \
+		"$(basename "$tarball" .tar.xz)/Makefile"
+fi
+cp kernel.c hdr.h tree/fs/foo/
+echo 'obj-y += kernel.o' > tree/fs/foo/Makefile
+out=$("$KS" -q -k "$kdir" -s tree --cache "$T/cache" fs/foo/kernel.c 2>&1)
+kobj=${out#fs/foo/kernel.c: }
+ok "klp-source rebuilt the fixture with $rel's Kbuild" test -s "$kobj"
+ok "and kept gcc's report beside it" test -s "$kobj.ipa-clones"
+syms=$(nm "$kobj")
+{
+	echo 'klp-symbol-map 1'
+	echo 'object vmlinux'
+	nm -n "$kobj" | awk 'NF == 3 && $3 !~ /^\./ { print $1, $2, $3 }'
+} > kmap
+{ cat "$TOP/tests/include/klp_stub.h"; cat <<'SRC'; } > klp.h
+#define PATCH(...) \
+	static struct klp_func funcs[] = { __VA_ARGS__, { } }; \
+	static struct klp_object objs[] = { { .funcs = funcs }, { } }; \
+	static struct klp_patch patch = { .mod = &__this_module, .objs = objs }; \
+	int lp_init(void) { return klp_enable_patch(&patch); }
+#define F(name) { .old_name = name, .new_func = new_fn }
+SRC
+printf '#include "klp.h"\nPATCH(F("shared"), F("caller_a"), F("cold_user"), F("hdr_twice"))\n' > lp.c
+gcc -O2 -g -c lp.c -o lp.o || { fail "compile the patch"; done_testing; }
+chk() {
+	out=$("$KLP_BIN/klp-check" --map kmap --source tree --kdir "$kdir" --cache "$T/cache" \
+		--source-file shared=fs/foo/kernel.c --source-file cold_user=fs/foo/kernel.c \
+		--source-file hdr_twice=fs/foo/kernel.c "$@" lp.o 2>&1)
+	rc=$?
+}
+chk
+callers=$(printf '%s\n' "$syms" | grep -c ' [tT] caller_[ab]$')
+if [ "$callers" = 2 ] && printf '%s\n' "$syms" | grep -qv ' T shared$'; then
+	like "$out" "warning: vmlinux: shared is inlined into [0-9]+ functions of fs/foo/kernel.c \(object symbols, object DWARF, gcc ipa-clones, map\)" \
+		"klp-check --source: shared's inlined copies, and where the facts came from"
+	like "$out" "    caller_a \[patched\]" "caller_a is patched"
+	like "$out" "    caller_b \[NOT patched\], sympos 1 \(map: unique\)" "caller_b is not, with its sympos"
+fi
+like "$out" "note: vmlinux: shared: facts from fs/foo/kernel.c rebuilt as the target was" \
+	"the facts name the file they come from"
+unlike "$out" "\[inlined-(dwarf|ipa)\]|\[gcc-clone\]" "no guesses for the functions with facts"
+like "$out" "note: vmlinux: caller_a: no source file known for it" "caller_a has no file: said so"
+like "$out" "hdr_twice is a static inline of fs/foo/hdr.h" "hdr_twice: a header's static inline"
+if printf '%s\n' "$syms" | grep -q ' t cold_user.cold$'; then
+	like "$out" "note: vmlinux: cold_user: cold_user.cold is cold split" ".cold is part of cold_user: a note"
+fi
+chk --json
+is "$(jq -r '.functions[] | select(.old_name == "shared") | .facts.sources | join(",")' <<< "$out")" \
+	"symtab,dwarf,ipa_clones,map" "--json: the sources of shared's facts"
+is "$(jq -r '.functions[] | select(.old_name == "caller_a") | .facts' <<< "$out")" "null" \
+	"--json: no facts for caller_a"
+out=$("$KLP_BIN/klp-check" --map kmap --source tree lp.o 2>&1)
+like "$?:$out" "^2:.*--source and --kdir go together" "--source without --kdir: usage error"
+out=$("$KLP_BIN/klp-check" --map kmap --source tree --kdir "$kdir" --source-file shared lp.o 2>&1)
+like "$?:$out" "^2:.*expected NAME=PATH" "--source-file without =: usage error"
+out=$("$KLP_BIN/klp-check" --map kmap --source tree --kdir "$kdir" --cache "$T/cache" \
+	--source-file shared=fs/foo/nothere.c lp.o 2>&1)
+like "$?:$out" "^1:.*fs/foo/nothere.c: not in the source tree" "a file the tree lacks: an error naming it"
 done_testing
