@@ -14,6 +14,7 @@
 #include "check/patch_check.h"
 #include "convert/pipeline.h"
 #include "source/source.h"
+#include "source/where.h"
 
 static void usage(FILE *f)
 {
@@ -80,19 +81,69 @@ static const char *file_for(const struct opts *o, const char *name)
 	return NULL;
 }
 
+/* The copy of name in object that old_sympos names (0: the only one), or NULL. */
+static const struct map_symbol *patched_copy(const struct symmap *map, const char *object,
+					     const char *name, unsigned long long sympos)
+{
+	const struct map_symbol *s, *only = NULL;
+	unsigned int n = 0;
+
+	for (s = symmap_lookup(map, name); s; s = s->next) {
+		if (strcmp(s->obj->name, object) || (s->flags & MAP_INIT))
+			continue;
+		if (sympos && s->pos == sympos)
+			return s;
+		only = s;
+		n++;
+	}
+	return !sympos && n == 1 ? only : NULL;
+}
+
+/*
+ * The file defining the patched copy: the map's record of it (klp-symbols
+ * --where), else klp-source's --where over the files that mention it.
+ */
+static char *find_file(struct facts_ctx *fc, const struct symmap *map,
+		       const struct map_symbol *copy, const char **how)
+{
+	struct dir_list dl = { 0 };
+	struct where_result res = { 0 };
+	char *path = NULL;
+	size_t i;
+
+	if (symmap_file(map, copy)) {
+		*how = "the map";
+		return xstrdup(symmap_file(map, copy));
+	}
+	*how = "klp-source --where";
+	if (!where_find_files(&fc->src, copy->name, &dl) &&
+	    !where_place(&fc->src, map, copy->name, dl.paths, dl.nr, &res))
+		for (i = 0; i < res.nr_copies && !path; i++)
+			if (res.copies[i] == copy && res.owners[i])
+				path = xstrdup(res.owners[i]->path);
+	where_result_release(&res);
+	dir_list_release(&dl);
+	return path;
+}
+
 static int source_facts(void *arg, const struct symmap *map, const char *object,
-			const char *name, struct func_facts *out)
+			const char *name, unsigned long long sympos, struct func_facts *out)
 {
 	struct facts_ctx *fc = arg;
-	const char *path = file_for(fc->o, name);
+	const char *given = file_for(fc->o, name), *how = "--source-file";
+	const struct map_symbol *copy = NULL;
+	char *path = NULL, *mapobj;
 	struct rebuilt r;
-	char *mapobj;
 	int ret;
 
-	if (!path)
-		return 1;
 	if (fc->failed)
 		return -1;
+	if (!given) {
+		/* A function the map lacks has no copy to look for: inlined everywhere, or wrong. */
+		copy = patched_copy(map, object, name, sympos);
+		if (!copy)
+			return 1;
+	}
 	if (!fc->open) {
 		if (source_open(&fc->src, &fc->o->src)) {
 			fc->failed = true;
@@ -100,13 +151,20 @@ static int source_facts(void *arg, const struct symmap *map, const char *object,
 		}
 		fc->open = true;
 	}
-	if (source_rebuild(&fc->src, path, &r))
+	path = given ? xstrdup(given) : find_file(fc, map, copy, &how);
+	if (!path)
+		return 1;
+	ret = source_rebuild_dump(&fc->src, path, &r);
+	free(path);
+	if (ret)
 		return -1;
 	mapobj = r.module ? module_runtime_name(r.module) : xstrdup("vmlinux");
 	if (strcmp(mapobj, object))
-		pr_warn("%s: %s is a file of %s, but the patch replaces %s in %s", path, r.path,
+		pr_warn("%s is a file of %s, but the patch replaces %s in %s", r.path,
 			mapobj, name, object);
 	ret = func_facts_read(r.object, r.ipa_dump, r.path, name, map, mapobj, out) ? -1 : 0;
+	if (!ret)
+		out->path_from = xstrdup(how);
 	free(mapobj);
 	rebuilt_free(&r);
 	return ret;

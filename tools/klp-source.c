@@ -367,7 +367,7 @@ static int run_facts(struct source_ctx *ctx, const struct opts *o)
 			r.object = xstrdup(o->object);
 			r.ipa_dump = o->dump ? xstrdup(o->dump) : NULL;
 			r.module = o->mapobj && strcmp(o->mapobj, "vmlinux") ? xstrdup(o->mapobj) : NULL;
-		} else if (source_rebuild(ctx, o->paths[i], &r)) {
+		} else if (source_rebuild_dump(ctx, o->paths[i], &r)) {
 			goto out;
 		}
 		mapobj = r.module ? module_runtime_name(r.module) : xstrdup("vmlinux");

@@ -90,9 +90,10 @@ void facts_report_add(struct klp_check *c, const struct func_report *fr)
 
 	fact_sources_text(ff->sources, src, sizeof(src));
 	report_add(&c->rep, FINDING_NOTE, "facts", fr->object, ff->name,
-		   "%s: %s: facts from %s rebuilt as the target was (%s; %s%s%s)", fr->object,
-		   ff->name, ff->path, src, ff->object, ff->dump ? ", " : "",
-		   ff->dump ? ff->dump : "");
+		   "%s: %s: facts from %s%s%s%s rebuilt as the target was (%s; %s%s%s)",
+		   fr->object, ff->name, ff->path, ff->path_from ? " (file from " : "",
+		   ff->path_from ? ff->path_from : "", ff->path_from ? ")" : "", src, ff->object,
+		   ff->dump ? ", " : "", ff->dump ? ff->dump : "");
 	if (!ff->defined) {
 		report_add(&c->rep, FINDING_ERROR, "facts-not-defined", fr->object, ff->name,
 			   "%s: %s is not defined in %s (object symbols, object DWARF): wrong "

@@ -379,6 +379,7 @@ void func_facts_release(struct func_facts *ff)
 	free(ff->units);
 	free(ff->name);
 	free(ff->path);
+	free(ff->path_from);
 	free(ff->object);
 	free(ff->dump);
 	free(ff->mapobj);

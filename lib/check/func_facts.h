@@ -61,6 +61,7 @@ enum fact_abi {
 
 struct func_facts {
 	char *name, *path;	/* the function, its source file (fs/namei.c) */
+	char *path_from;	/* how the file was found ("--source-file"), or NULL */
 	char *object, *dump;	/* what was read; dump NULL when absent */
 	char *mapobj;		/* the map's object (vmlinux, ext4), or NULL without a map */
 	unsigned int sources;	/* every source read */

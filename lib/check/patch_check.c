@@ -130,7 +130,8 @@ static int gather_facts(struct klp_check *c)
 	for (i = 0; i < c->nr_funcs; i++) {
 		struct func_report *fr = &c->funcs[i];
 		struct func_facts *ff = xcalloc(1, sizeof(*ff));
-		int r = o->facts(o->facts_arg, c->map, fr->object, fr->fn->old_name, ff);
+		int r = o->facts(o->facts_arg, c->map, fr->object, fr->fn->old_name,
+				 fr->fn->old_sympos, ff);
 
 		if (r) {
 			free(ff);

@@ -34,7 +34,7 @@ struct klp_check_opts {
 	 * known for it, -1 on error (printed). NULL: not asked for.
 	 */
 	int (*facts)(void *arg, const struct symmap *map, const char *object, const char *name,
-		     struct func_facts *out);
+		     unsigned long long sympos, struct func_facts *out);
 	void *facts_arg;
 };
 

@@ -117,13 +117,6 @@ static bool object_current(const struct source_ctx *ctx, const char *object)
 
 	text = stat(object, &ost) ? NULL : read_text(list);
 	free(list);
-	/* Objects cached before the dump was kept are built again, once. */
-	list = xasprintf("%s.ipa-clones", object);
-	if (text && !path_exists(list)) {
-		free(text);
-		text = NULL;
-	}
-	free(list);
 	if (!text)
 		return false;
 	for (line = strtok_r(text, "\n", &save); line && ok; line = strtok_r(NULL, "\n", &save)) {
@@ -352,12 +345,15 @@ int source_rebuild_how(struct source_ctx *ctx, const char *given, const struct r
 		char *dump = xasprintf("%s/%s.c.000i.ipa-clones", scratch, stem);
 		int rc = rename(dump, r->ipa_dump);
 
-		if (rc)
-			pr_err("%s: no gcc -fdump-ipa-clones output (%s): %s", r->path, dump,
-			       strerror(errno));
-		free(dump);
-		if (rc)
+		/* A compiler that writes no report leaves an object without one. */
+		if (rc && errno != ENOENT) {
+			pr_err("%s: cannot rename to %s: %s", dump, r->ipa_dump, strerror(errno));
+			free(dump);
 			goto out;
+		}
+		if (rc)
+			unlink(r->ipa_dump);
+		free(dump);
 	}
 	if (rename(built, r->object)) {
 		pr_err("%s: cannot rename to %s: %s", built, r->object, strerror(errno));
@@ -365,6 +361,10 @@ int source_rebuild_how(struct source_ctx *ctx, const char *given, const struct r
 	}
 	ret = 0;
 out:
+	if (!ret && !path_exists(r->ipa_dump)) {
+		free(r->ipa_dump);
+		r->ipa_dump = NULL;
+	}
 	if (scratch)
 		remove_tree(scratch);
 	if (ret)
@@ -380,5 +380,20 @@ out:
 	free(target);
 	free(cmdfile);
 	free(built);
+	return ret;
+}
+
+int source_rebuild_dump(struct source_ctx *ctx, const char *path, struct rebuilt *r)
+{
+	bool force = ctx->o.force;
+	int ret = source_rebuild(ctx, path, r);
+
+	/* An object cached before the dump was kept: built again, once. */
+	if (!ret && !r->ipa_dump && !force) {
+		rebuilt_free(r);
+		ctx->o.force = true;
+		ret = source_rebuild(ctx, path, r);
+		ctx->o.force = force;
+	}
 	return ret;
 }

@@ -171,6 +171,21 @@ if [ -n "$dup" ]; then
 		--source-file "$dup=$dfile" "$T/lp.o")
 	like "$txt" "warning: vmlinux: $dup: old_sympos is $wrong, but the copy from $dfile is sympos ${p:-?} of" \
 		"klp-check: an old_sympos that is another file's copy is caught"
+	# Without --source-file: the file of that copy by klp-source --where,
+	# when it can tell (it looks in the .c files naming it, not in headers).
+	printf '#include "klp.h"\nPATCH(FP(%s, %s))\n' "$dup" "${p:-1}" > "$T/lp.c"
+	gcc -O2 -g -c "$T/lp.c" -o "$T/lp.o"
+	start=$(date +%s)
+	txt=$(klp-check --map "$map" --source "$tarball" --kdir "$kdir" --cache "$cache" "$T/lp.o" 2>/dev/null)
+	diag "klp-check --source without --source-file ($dup): $(($(date +%s) - start)) s"
+	wfile=$(ks --where "$dup" --map "$map" 2>/dev/null | awk -v c="$dup,${p:-1}" '$1 == c && $2 != "?" { print $2 }')
+	if [ "$wfile" = "$dfile" ]; then
+		like "$txt" "note: vmlinux: $dup: facts from $dfile \(file from (klp-source --where|the map)\)" \
+			"without --source-file, the file of $dup,${p:-1} is found by --where"
+	else
+		like "$txt" "note: vmlinux: $dup: no source file known for it" \
+			"--where does not place $dup,${p:-1} (${wfile:-no file}): klp-check says its facts are guesses"
+	fi
 else
 	pass "# SKIP no -dbg vmlinux, or no function with namesakes in the rebuilt files"
 fi

@@ -228,7 +228,7 @@ if [ "$callers" = 2 ] && printf '%s\n' "$syms" | grep -qv ' T shared$'; then
 	like "$out" "    caller_a \[patched\]" "caller_a is patched"
 	like "$out" "    caller_b \[NOT patched\], sympos 1 \(map: unique\)" "caller_b is not, with its sympos"
 fi
-like "$out" "note: vmlinux: shared: facts from fs/foo/kernel.c rebuilt as the target was" \
+like "$out" "note: vmlinux: shared: facts from fs/foo/kernel.c \(file from --source-file\) rebuilt as the target was" \
 	"the facts name the file they come from"
 unlike "$out" "\[inlined-(dwarf|ipa)\]|\[gcc-clone\]" "no guesses for the functions with facts"
 like "$out" "note: vmlinux: caller_a: no source file known for it" "caller_a has no file: said so"
