@@ -12,6 +12,7 @@
 
 #include "base/cmdline.h"
 #include "base/util.h"
+#include "check/func_facts.h"
 #include "source/source.h"
 #include "source/verify.h"
 #include "source/where.h"
@@ -26,6 +27,9 @@ static void usage(FILE *f)
 		"                  [--modules DIR] PATH...\n"
 		"       klp-source -k KDIR -s SOURCE --where NAME (--map MAP | --vmlinux FILE\n"
 		"                  [--modules DIR]) [PATH...]\n"
+		"       klp-source -k KDIR -s SOURCE --facts NAME [--map MAP] [--vmlinux FILE] PATH...\n"
+		"       klp-source --facts NAME --object FILE.o [--ipa-clones DUMP] [--map MAP]\n"
+		"                  [--map-object OBJ] [--vmlinux FILE] PATH\n"
 		"\n"
 		"Rebuild each PATH (fs/namei.c) of the kernel whose headers tree is KDIR from\n"
 		"its source, as the distribution built it (built-in, or as a part of its\n"
@@ -45,6 +49,15 @@ static void usage(FILE *f)
 		"                      are built, or only PATH...), matched by the symbols\n"
 		"                      around it; --map is a klp-symbols map or a kallsyms copy\n"
 		"  --modules DIR       the target's modules (default: /lib/modules/REL)\n"
+		"  --facts NAME        what gcc did to function NAME of each PATH: callers it\n"
+		"                      was inlined into, clones, out-of-line copy and ABI,\n"
+		"                      from the object, its DWARF and gcc's ipa-clones report;\n"
+		"                      --map adds sympos, --vmlinux (-dbg) the units that\n"
+		"                      inline a header's static inline\n"
+		"  --object FILE.o     with --facts: read this object (built elsewhere, with\n"
+		"                      -g) instead of rebuilding PATH\n"
+		"  --ipa-clones DUMP   with --object: its gcc -fdump-ipa-clones report\n"
+		"  --map-object OBJ    with --object: its object in the map (default vmlinux)\n"
 		"  -q, --quiet         no progress lines\n"
 		"  -v, --verbose       say what each step found\n"
 		"  -h, --help          this text\n");
@@ -52,14 +65,15 @@ static void usage(FILE *f)
 
 struct opts {
 	struct source_opts src;
-	const char *vmlinux, *modules, *image, *map, *where;
+	const char *vmlinux, *modules, *image, *map, *where, *facts;
+	const char *object, *dump, *mapobj;
 	bool verify;
 	char **paths;
 	int nr_paths;
 };
 
 enum { OPT_CACHE = 256, OPT_FORCE, OPT_VERIFY, OPT_VMLINUX, OPT_MODULES, OPT_IMAGE, OPT_MAP,
-       OPT_WHERE };
+       OPT_WHERE, OPT_FACTS, OPT_OBJECT, OPT_DUMP, OPT_MAPOBJ };
 
 static int parse_opts(int argc, char **argv, struct opts *o)
 {
@@ -75,6 +89,10 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		{ "image", required_argument, NULL, OPT_IMAGE },
 		{ "map", required_argument, NULL, OPT_MAP },
 		{ "where", required_argument, NULL, OPT_WHERE },
+		{ "facts", required_argument, NULL, OPT_FACTS },
+		{ "object", required_argument, NULL, OPT_OBJECT },
+		{ "ipa-clones", required_argument, NULL, OPT_DUMP },
+		{ "map-object", required_argument, NULL, OPT_MAPOBJ },
 		COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
@@ -93,13 +111,32 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		case OPT_IMAGE: o->image = optarg; break;
 		case OPT_MAP: o->map = optarg; break;
 		case OPT_WHERE: o->where = optarg; break;
+		case OPT_FACTS: o->facts = optarg; break;
+		case OPT_OBJECT: o->object = optarg; break;
+		case OPT_DUMP: o->dump = optarg; break;
+		case OPT_MAPOBJ: o->mapobj = optarg; break;
 		default: common_option(c, usage); break;
 		}
 	}
 	o->paths = argv + optind;
 	o->nr_paths = argc - optind;
+	if ((o->object || o->dump || o->mapobj) && !(o->facts && o->object)) {
+		pr_err("--object, --ipa-clones and --map-object are for --facts NAME --object FILE");
+		return -1;
+	}
+	if (o->object) {
+		if (o->nr_paths != 1) {
+			pr_err("--object reads one object: give the one source PATH it was built from");
+			return -1;
+		}
+		return 0;
+	}
 	if (!o->src.kdir || !o->src.source) {
 		pr_err("-k KDIR and -s SOURCE are both needed");
+		return -1;
+	}
+	if (o->where && o->facts) {
+		pr_err("--where and --facts are two questions: ask one at a time");
 		return -1;
 	}
 	if (o->where) {
@@ -113,8 +150,14 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		pr_err("no source files to rebuild (fs/namei.c ...)");
 		return -1;
 	}
+	if (o->facts && (o->verify || o->image || o->modules)) {
+		pr_err("--facts takes --map and --vmlinux, not --verify, --image or --modules");
+		return -1;
+	}
+	if (o->facts)
+		return 0;
 	if ((o->vmlinux || o->image || o->map || o->modules) && !o->verify) {
-		pr_err("--vmlinux, --image, --map and --modules are for --verify");
+		pr_err("--vmlinux, --image, --map and --modules are for --verify or --facts");
 		return -1;
 	}
 	if ((o->vmlinux && (o->image || o->map)) || !o->image != !o->map) {
@@ -300,6 +343,51 @@ out:
 	return ret;
 }
 
+/* The facts of o->facts in each file, one block per file. ctx NULL: o->object. */
+static int run_facts(struct source_ctx *ctx, const struct opts *o)
+{
+	struct symmap *map = NULL;
+	int i, ret = 1;
+
+	/* A klp-symbols map or a kallsyms copy, as --where reads it. */
+	if (o->map) {
+		map = where_map(ctx, o);
+		if (!map)
+			goto out;
+	}
+	for (i = 0; i < o->nr_paths; i++) {
+		struct func_facts ff;
+		struct rebuilt r;
+		char *mapobj;
+		int rc;
+
+		if (!ctx) {
+			memset(&r, 0, sizeof(r));
+			r.path = xstrdup(o->paths[i]);
+			r.object = xstrdup(o->object);
+			r.ipa_dump = o->dump ? xstrdup(o->dump) : NULL;
+			r.module = o->mapobj && strcmp(o->mapobj, "vmlinux") ? xstrdup(o->mapobj) : NULL;
+		} else if (source_rebuild_dump(ctx, o->paths[i], &r)) {
+			goto out;
+		}
+		mapobj = r.module ? module_runtime_name(r.module) : xstrdup("vmlinux");
+		rc = func_facts_read(r.object, r.ipa_dump, r.path, o->facts, map, mapobj, &ff);
+		if (!rc && o->vmlinux && ff.header_inline)
+			rc = func_facts_add_units(&ff, o->vmlinux);
+		if (!rc)
+			func_facts_print(&ff, stdout);
+		func_facts_release(&ff);
+		free(mapobj);
+		rebuilt_free(&r);
+		if (rc)
+			goto out;
+	}
+	ret = 0;
+out:
+	symmap_free(map);
+	return ret;
+}
+
 static int run(struct opts *o)
 {
 	struct verify_vmlinux *vm = NULL;
@@ -308,10 +396,12 @@ static int run(struct opts *o)
 	char *modules = NULL;
 	int i, ret = 1;
 
+	if (o->object)
+		return run_facts(NULL, o);
 	if (source_open(&ctx, &o->src))
 		return 1;
-	if (o->where) {
-		ret = where(&ctx, o);
+	if (o->where || o->facts) {
+		ret = o->where ? where(&ctx, o) : run_facts(&ctx, o);
 		source_close(&ctx);
 		return ret;
 	}

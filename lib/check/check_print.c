@@ -73,6 +73,82 @@ static void print_inlines(const struct klp_check *c, const struct func_report *f
 	fputc('}', f);
 }
 
+static void print_from(unsigned int from, FILE *f)
+{
+	static const char *const names[] = { "symtab", "dwarf", "ipa_clones", "map", "target_dwarf" };
+	size_t i, n = 0;
+
+	fputc('[', f);
+	for (i = 0; i < ARRAY_SIZE(names); i++)
+		if (from & (1u << i))
+			fprintf(f, "%s\"%s\"", n++ ? ", " : "", names[i]);
+	fputc(']', f);
+}
+
+static void print_sympos(const struct func_facts *ff, const struct fact_sympos *sp, FILE *f)
+{
+	if (!ff->mapobj || (sp->how != SYMPOS_UNIQUE && sp->how != SYMPOS_NEIGHBOURS))
+		fputs("null", f);
+	else
+		fprintf(f, "%u", sp->pos);
+}
+
+/* null without --source; the exact facts from the function's own file otherwise. */
+static void print_facts(const struct func_report *fr, FILE *f)
+{
+	static const char *const abi[] = {
+		[ABI_KEPT] = "kept", [ABI_NOCALL] = "nocall",
+		[ABI_CLONES_ONLY] = "clones-only", [ABI_NO_CODE] = "no-code",
+	};
+	const struct func_facts *ff = fr->facts;
+	size_t j;
+
+	if (!ff) {
+		fputs("null", f);
+		return;
+	}
+	fputs("{\"file\": ", f);
+	json_string(f, ff->path);
+	fputs(", \"object\": ", f);
+	json_string(f, ff->object);
+	fputs(", \"sources\": ", f);
+	print_from(ff->sources, f);
+	fprintf(f, ", \"defined\": %s, \"out_of_line\": %s, \"abi\": \"%s\", "
+		"\"header_inline\": %s, \"decl_file\": ", json_bool(ff->defined),
+		json_bool(ff->out_of_line), abi[ff->abi], json_bool(ff->header_inline));
+	json_string(f, ff->decl_file);
+	fputs(", \"sympos\": ", f);
+	print_sympos(ff, &ff->sympos, f);
+	fputs(",\n       \"inlined_into\": [", f);
+	for (j = 0; j < ff->nr_callers; j++) {
+		fprintf(f, "%s{\"function\": ", j ? ", " : "");
+		json_string(f, ff->callers[j].name);
+		fputs(", \"via\": ", f);
+		json_string(f, ff->callers[j].via);
+		fputs(", \"sympos\": ", f);
+		print_sympos(ff, &ff->callers[j].sympos, f);
+		fputs(", \"from\": ", f);
+		print_from(ff->callers[j].from, f);
+		fputc('}', f);
+	}
+	fputs("],\n       \"clones\": [", f);
+	for (j = 0; j < ff->nr_clones; j++) {
+		fprintf(f, "%s{\"name\": ", j ? ", " : "");
+		json_string(f, ff->clones[j].name);
+		fputs(", \"kind\": ", f);
+		json_string(f, ff->clones[j].kind);
+		fputs(", \"from\": ", f);
+		print_from(ff->clones[j].from, f);
+		fputc('}', f);
+	}
+	fputs("], \"units\": [", f);
+	for (j = 0; j < ff->nr_units; j++) {
+		fputs(j ? ", " : "", f);
+		json_string(f, ff->units[j]);
+	}
+	fputs("]}", f);
+}
+
 static void print_func(const struct klp_check *c, const struct func_report *fr, FILE *f)
 {
 	fputs("{\"object\": ", f);
@@ -86,6 +162,8 @@ static void print_func(const struct klp_check *c, const struct func_report *fr, 
 	print_clones(fr, f);
 	fputs(",\n     \"inlined_into\": ", f);
 	print_inlines(c, fr, f);
+	fputs(",\n     \"facts\": ", f);
+	print_facts(fr, f);
 	fprintf(f, ",\n     \"ftrace\": %s}",
 		fr->ftrace < 0 ? "null" : json_bool(fr->ftrace));
 }

@@ -141,7 +141,10 @@ static int parse(const char *path, struct ipa_graph *g)
 			else
 				add_clone(o, clone, f[11]);
 		} else if (!strcmp(f[0], "Callgraph removal") && n >= 6 && *f[1]) {
-			g->nodes[node(g, f[1])].removed = true;
+			/* node() may move the array: index it only after. */
+			size_t idx = node(g, f[1]);
+
+			g->nodes[idx].removed = true;
 		} else {
 			pr_err("%s:%zu: not a line of gcc's -fdump-ipa-clones output "
 			      "(\"Callgraph clone;...\" with 12 fields or "

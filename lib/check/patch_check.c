@@ -11,6 +11,7 @@
 #include "check/check_ftrace.h"
 #include "check/ibt_seal.h"
 #include "check/clone_report.h"
+#include "check/facts_report.h"
 #include "check/inline_report.h"
 #include "check/patch_check.h"
 #include "check/source_hints.h"
@@ -117,6 +118,37 @@ static int check_ibt(struct klp_check *c)
 }
 
 /*
+ * The exact facts of each patched function from its own file. A header's
+ * static inline has no body of its own: the target's DWARF, when given,
+ * names the units that inline it.
+ */
+static int gather_facts(struct klp_check *c)
+{
+	const struct klp_check_opts *o = c->o;
+	size_t i;
+
+	for (i = 0; i < c->nr_funcs; i++) {
+		struct func_report *fr = &c->funcs[i];
+		struct func_facts *ff = xcalloc(1, sizeof(*ff));
+		int r = o->facts(o->facts_arg, c->map, fr->object, fr->fn->old_name,
+				 fr->fn->old_sympos, ff);
+
+		if (r) {
+			free(ff);
+			if (r < 0)
+				return -1;
+			fr->no_facts = true;
+			continue;
+		}
+		fr->facts = ff;
+		if (ff->header_inline && o->nr_debuginfo &&
+		    func_facts_add_units(ff, o->debuginfo[0]))
+			return -1;
+	}
+	return 0;
+}
+
+/*
  * Every source is read before any finding about a function is made: telling
  * DWARF and ipa-clones apart needs both.
  */
@@ -152,6 +184,8 @@ static int gather(struct klp_check *c)
 			return -1;
 		c->have_inl[INLINE_DWARF] = true;
 	}
+	if (o->facts && gather_facts(c))
+		return -1;
 	clone_report_find(c);
 	inline_report_gather(c);
 	if (o->ftrace_path && check_ftrace(c))
@@ -174,8 +208,14 @@ int klp_check_module(struct klp_check *c, const struct klp_check_opts *o, const 
 	for (i = 0; i < c->nr_funcs; i++) {
 		const struct func_report *fr = &c->funcs[i];
 
-		clone_report_add(c, fr);
-		inline_report_add(c, fr);
+		if (fr->facts) {
+			facts_report_add(c, fr);
+		} else {
+			if (fr->no_facts)
+				facts_report_missing(c, fr);
+			clone_report_add(c, fr);
+			inline_report_add(c, fr);
+		}
 		if (fr->ftrace == 0 && fr->in_map)
 			report_add(&c->rep, FINDING_WARNING, "ftrace-missing", fr->object,
 				   fr->fn->old_name,
@@ -199,6 +239,9 @@ void klp_check_release(struct klp_check *c)
 		free(c->objnames[i]);
 	free(c->objnames);
 	for (i = 0; i < c->nr_funcs; i++) {
+		if (c->funcs[i].facts)
+			func_facts_release(c->funcs[i].facts);
+		free(c->funcs[i].facts);
 		free(c->funcs[i].clones);
 		for (s = 0; s < NR_INLINE_SOURCES; s++)
 			free(c->funcs[i].inl[s]);

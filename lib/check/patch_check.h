@@ -12,6 +12,7 @@
 #include <stdio.h>
 
 #include "base/report.h"
+#include "check/func_facts.h"
 #include "check/ipa_clones.h"
 #include "elf/dwarf_inline.h"
 #include "elf/elf_file.h"
@@ -26,6 +27,15 @@ struct klp_check_opts {
 	size_t nr_ipa;
 	const char *ftrace_path;	/* available_filter_functions, or NULL */
 	const char *vmlinux_path;	/* with .ibt_endbr_seal: the IBT check, or NULL */
+	/*
+	 * The facts of a patched function from its own rebuilt source file
+	 * (klp-check --source), used instead of the map's clone names and the
+	 * DWARF and ipa-clones given: 0 and out filled, 1 when no file is
+	 * known for it, -1 on error (printed). NULL: not asked for.
+	 */
+	int (*facts)(void *arg, const struct symmap *map, const char *object, const char *name,
+		     unsigned long long sympos, struct func_facts *out);
+	void *facts_arg;
 };
 
 /* One distinct clone name of a patched function, with where it was seen. */
@@ -59,6 +69,8 @@ struct func_report {
 	struct inline_container *inl[NR_INLINE_SOURCES];	/* sorted by name */
 	size_t nr_inl[NR_INLINE_SOURCES];
 	int ftrace;		/* -1 not checked, 0 missing, 1 present */
+	struct func_facts *facts;	/* from its source (--source), or NULL */
+	bool no_facts;		/* --source was given, but no file is known for it */
 };
 
 struct klp_check {

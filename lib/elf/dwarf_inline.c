@@ -22,6 +22,7 @@ void inline_edges_add(struct inline_edges *e, const char *callee, const char *co
 	it->callee = xstrdup(callee);
 	it->container = xstrdup(container);
 	it->via = via && *via ? xstrdup(via) : NULL;
+	it->cu = NULL;
 }
 
 void inline_edges_release(struct inline_edges *e)
@@ -32,6 +33,7 @@ void inline_edges_release(struct inline_edges *e)
 		free(e->v[i].callee);
 		free(e->v[i].container);
 		free(e->v[i].via);
+		free(e->v[i].cu);
 	}
 	free(e->v);
 	memset(e, 0, sizeof(*e));
@@ -180,7 +182,7 @@ Dwarf_Die *dwarf_strip_type(Dwarf_Die *die, Dwarf_Die *mem)
 }
 
 /* The name of an inlined or concrete instance: that of its abstract origin. */
-static const char *origin_name(Dwarf_Die *die)
+const char *dwarf_origin_name(Dwarf_Die *die)
 {
 	Dwarf_Attribute attr;
 	Dwarf_Die origin;
@@ -207,13 +209,14 @@ struct walk {
 	struct inline_edges *out;
 	struct subprog *sub;
 	struct strbuf chain;	/* inlined functions above the current DIE */
+	const char *cu;		/* the compilation unit's name */
 };
 
 /*
  * The symbol at the start of one of the function's ranges: it tells clones
  * apart (DWARF names foo.constprop.0 "foo"). The hot part wins over .cold.
  */
-static char *container_name(struct walk *w, Dwarf_Die *die, const char *dwarf_name)
+char *dwarf_code_symbol(struct dwarf_file *df, Dwarf_Die *die, const char *dwarf_name)
 {
 	Dwarf_Addr base, start, end;
 	ptrdiff_t off = 0;
@@ -225,7 +228,7 @@ static char *container_name(struct walk *w, Dwarf_Die *die, const char *dwarf_na
 		GElf_Sym sym;
 		const char *name;
 
-		name = dwfl_module_addrinfo(w->df->mod, start + w->df->bias, &sym_off, &sym,
+		name = dwfl_module_addrinfo(df->mod, start + df->bias, &sym_off, &sym,
 					    NULL, NULL, NULL);
 		if (!name || sym_off || GELF_ST_TYPE(sym.st_info) != STT_FUNC)
 			continue;
@@ -264,7 +267,7 @@ static void walk_die(struct walk *w, Dwarf_Die *die, int depth)
 		return;
 	}
 	if (tag == DW_TAG_inlined_subroutine && w->sub) {
-		const char *name = origin_name(die);
+		const char *name = dwarf_origin_name(die);
 		size_t saved_len = w->chain.len;
 
 		if (!name)
@@ -272,10 +275,12 @@ static void walk_die(struct walk *w, Dwarf_Die *die, int depth)
 		if (strset_has(w->wanted, name, strlen(name))) {
 			/* Named only when it holds a wanted copy: most hold none. */
 			if (!w->sub->name)
-				w->sub->name = container_name(w, &w->sub->die,
-							      origin_name(&w->sub->die));
+				w->sub->name = dwarf_code_symbol(w->df, &w->sub->die,
+								 dwarf_origin_name(&w->sub->die));
 			inline_edges_add(w->out, name, w->sub->name,
 					 w->chain.len ? w->chain.buf : NULL);
+			if (w->cu)
+				w->out->v[w->out->nr - 1].cu = xstrdup(w->cu);
 		}
 		if (w->chain.len)
 			strbuf_add(&w->chain, " > ", 3);
@@ -319,8 +324,10 @@ int dwarf_find_inlines(const char *path, const struct strset *wanted, struct inl
 	while (dwarf_nextcu(df.dw, off, &next, &hsize, NULL, NULL, NULL) == 0) {
 		Dwarf_Die cu;
 
-		if (dwarf_offdie(df.dw, off + hsize, &cu))
+		if (dwarf_offdie(df.dw, off + hsize, &cu)) {
+			w.cu = dwarf_diename(&cu);
 			walk_die(&w, &cu, 0);
+		}
 		off = next;
 	}
 	strbuf_release(&w.chain);

@@ -18,6 +18,7 @@ struct inline_edge {
 	char *callee;
 	char *container;	/* ELF symbol name when known (foo.constprop.0), else DWARF name */
 	char *via;		/* functions inlined in between, outermost first, or NULL */
+	char *cu;		/* DWARF: the compilation unit (fs/namei.c), or NULL */
 };
 
 struct inline_edges {
@@ -48,6 +49,14 @@ void dwarf_file_close(struct dwarf_file *df);
 
 /* The DIE a type refers to, through typedefs, qualifiers and arrays; NULL if none. */
 Dwarf_Die *dwarf_strip_type(Dwarf_Die *die, Dwarf_Die *mem);
+
+/* The name of a DIE, or of its abstract origin (an inlined or concrete instance). */
+const char *dwarf_origin_name(Dwarf_Die *die);
+/*
+ * The ELF symbol at the start of one of die's ranges (the hot part over
+ * .cold): DWARF names foo.constprop.0 "foo". dwarf_name when none (malloc'ed).
+ */
+char *dwarf_code_symbol(struct dwarf_file *df, Dwarf_Die *die, const char *dwarf_name);
 
 /*
  * Add an edge for every inlined copy of a function named in wanted found in

@@ -25,6 +25,7 @@ void rebuilt_free(struct rebuilt *r)
 	free(r->path);
 	free(r->object);
 	free(r->module);
+	free(r->ipa_dump);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -178,6 +179,7 @@ int source_rebuild_how(struct source_ctx *ctx, const char *given, const struct r
 	stem = strndup(r->path, strlen(r->path) - 2);
 	r->object = xasprintf("%s/%s%s%s.o", ctx->objdir, how->variant ? how->variant : "",
 			      how->variant ? "/" : "", stem);
+	r->ipa_dump = xasprintf("%s.ipa-clones", r->object);
 	if (!ctx->o.force && object_current(ctx, r->object)) {
 		pr_info("%s: %s (cached)", r->path, r->object);
 		ret = 0;
@@ -261,6 +263,13 @@ int source_rebuild_how(struct source_ctx *ctx, const char *given, const struct r
 		source_dir_settings(ctx, r->path, &kb, "$(src)");
 		strbuf_addf(&kb, "ccflags-y += -iquote $(src)/%s\n", TRACE_EVENTS);
 		strbuf_add(&kb, extra.buf, extra.len);
+		/*
+		 * gcc's report of its inlining and clones, beside the object: a
+		 * dump option changes neither the code nor DW_AT_producer
+		 * (measured on kernel/sys.c: the objects differ only in the
+		 * scratch directory's name), and tests/e2e/facts.t verifies it.
+		 */
+		strbuf_addf(&kb, "CFLAGS_%s.o += -fdump-ipa-clones\n", stem);
 		rc = write_text(kbuild, dep.buf);
 		strbuf_release(&dep);
 		free(dir);
@@ -331,12 +340,31 @@ int source_rebuild_how(struct source_ctx *ctx, const char *given, const struct r
 		if (rc)
 			goto out;
 	}
+	{
+		/* gcc names the dump after the object: kernel/sys.o, kernel/sys.c.000i.ipa-clones. */
+		char *dump = xasprintf("%s/%s.c.000i.ipa-clones", scratch, stem);
+		int rc = rename(dump, r->ipa_dump);
+
+		/* A compiler that writes no report leaves an object without one. */
+		if (rc && errno != ENOENT) {
+			pr_err("%s: cannot rename to %s: %s", dump, r->ipa_dump, strerror(errno));
+			free(dump);
+			goto out;
+		}
+		if (rc)
+			unlink(r->ipa_dump);
+		free(dump);
+	}
 	if (rename(built, r->object)) {
 		pr_err("%s: cannot rename to %s: %s", built, r->object, strerror(errno));
 		goto out;
 	}
 	ret = 0;
 out:
+	if (!ret && !path_exists(r->ipa_dump)) {
+		free(r->ipa_dump);
+		r->ipa_dump = NULL;
+	}
 	if (scratch)
 		remove_tree(scratch);
 	if (ret)
@@ -352,5 +380,20 @@ out:
 	free(target);
 	free(cmdfile);
 	free(built);
+	return ret;
+}
+
+int source_rebuild_dump(struct source_ctx *ctx, const char *path, struct rebuilt *r)
+{
+	bool force = ctx->o.force;
+	int ret = source_rebuild(ctx, path, r);
+
+	/* An object cached before the dump was kept: built again, once. */
+	if (!ret && !r->ipa_dump && !force) {
+		rebuilt_free(r);
+		ctx->o.force = true;
+		ret = source_rebuild(ctx, path, r);
+		ctx->o.force = force;
+	}
 	return ret;
 }

@@ -42,6 +42,7 @@ struct rebuilt {
 	char *path;		/* fs/namei.c, as given (normalised) */
 	char *object;		/* the cached object */
 	char *module;		/* its module's name, NULL for vmlinux */
+	char *ipa_dump;		/* gcc's -fdump-ipa-clones report beside the object, or NULL */
 };
 
 /* $XDG_CACHE_HOME/klp-source, else ~/.cache/klp-source (malloc'ed). */
@@ -66,5 +67,7 @@ struct rebuild_how {
 int source_rebuild_how(struct source_ctx *ctx, const char *path, const struct rebuild_how *how,
 		       struct rebuilt *out);
 void rebuilt_free(struct rebuilt *r);
+/* source_rebuild(), again if the cached object has no ipa-clones dump beside it. */
+int source_rebuild_dump(struct source_ctx *ctx, const char *path, struct rebuilt *out);
 
 #endif

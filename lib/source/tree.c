@@ -436,7 +436,10 @@ int source_open(struct source_ctx *ctx, const struct source_opts *o)
 			goto out;
 		}
 		free(path);
-		ctx->tree = xstrdup(o->source);
+		/* Kbuild runs in KDIR: a relative tree would name another directory there. */
+		ctx->tree = realpath(o->source, NULL);
+		if (!ctx->tree)
+			ctx->tree = xstrdup(o->source);
 	} else if (S_ISREG(st.st_mode) && is_tarball(o->source)) {
 		stamped = !stamp_read(ctx, &st, &pkgver);
 		if (!stamped && tarball_version(ctx, &pkgver))

@@ -384,6 +384,9 @@ static void assign(struct pair *pairs, size_t nr)
 {
 	size_t i, j;
 
+	/* No candidate pairs: pairs is NULL, which qsort() must not get. */
+	if (!nr)
+		return;
 	qsort(pairs, nr, sizeof(*pairs), by_score);
 	for (i = 0; i < nr; i++) {
 		struct pair *p = &pairs[i];
