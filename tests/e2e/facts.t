@@ -17,14 +17,7 @@ command -v jq > /dev/null || skip_all "jq not installed (apt-get install jq)"
 
 rel=$(e2e_release) || skip_all "no Debian kernel"
 kdir=$(e2e_kdir)
-debver=$(dpkg-query -W -f='${Version}' "linux-headers-$rel" 2>/dev/null)
-tarball=
-for f in /usr/src/linux-source-*.tar.xz; do
-	[ -f "$f" ] || continue
-	pkg=$(dpkg-query -S "$f" 2>/dev/null | cut -d: -f1)
-	[ -n "$pkg" ] && [ "$(dpkg-query -W -f='${Version}' "$pkg")" = "$debver" ] && tarball=$f
-done
-[ -n "$tarball" ] || skip_all "no linux-source tarball of version $debver (apt-get install linux-source)"
+tarball=$(e2e_source_tarball) || skip_all "$tarball"
 map=$(e2e_map) || skip_all "no symbol map of $rel (kallsyms dump failed)"
 dbg=$(e2e_dbg_vmlinux 2>/dev/null) || dbg=
 cache=$E2E_CACHE/source

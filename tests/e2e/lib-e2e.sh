@@ -291,6 +291,24 @@ EOF
 	echo "$dir/kallsyms"
 }
 
+# The linux-source tarball of exactly the kernel under test's Debian version
+# (the headers package's), or nothing: klp-source refuses any other.
+e2e_source_tarball() {
+	local rel debver f pkg
+	rel=$(e2e_release) || return 1
+	debver=$(dpkg-query -W -f='${Version}' "linux-headers-$rel" 2>/dev/null)
+	for f in /usr/src/linux-source-*.tar.xz; do
+		[ -f "$f" ] || continue
+		pkg=$(dpkg-query -S "$f" 2>/dev/null | cut -d: -f1)
+		if [ -n "$pkg" ] && [ "$(dpkg-query -W -f='${Version}' "$pkg")" = "$debver" ]; then
+			echo "$f"
+			return 0
+		fi
+	done
+	echo "no linux-source tarball of version $debver (scripts/install-deps installs it)"
+	return 1
+}
+
 # The -dbg package's vmlinux of the kernel under test (with .symtab and
 # DWARF): KLP_E2E_DBG_VMLINUX, an installed one, one extracted by hand under
 # /var/tmp/dbg*/, or else downloaded once (apt-get download, about 1 GB) and

@@ -15,14 +15,8 @@ source "$(dirname "$0")/lib-e2e.sh"
 
 rel=$(e2e_release) || skip_all "no Debian kernel"
 kdir=$(e2e_kdir)
-debver=$(dpkg-query -W -f='${Version}' "linux-headers-$rel" 2>/dev/null)
-tarball=
-for f in /usr/src/linux-source-*.tar.xz; do
-	[ -f "$f" ] || continue
-	pkg=$(dpkg-query -S "$f" 2>/dev/null | cut -d: -f1)
-	[ -n "$pkg" ] && [ "$(dpkg-query -W -f='${Version}' "$pkg")" = "$debver" ] && tarball=$f
-done
-[ -n "$tarball" ] || skip_all "no linux-source tarball of version $debver (scripts/install-deps)"
+tarball=$(e2e_source_tarball) || skip_all "$tarball"
+debver=$(dpkg-query -W -f='${Version}' "linux-headers-$rel")
 dbg=$(e2e_dbg_vmlinux) || skip_all "no -dbg vmlinux of $rel to verify files of vmlinux"
 
 cache=$E2E_CACHE/source

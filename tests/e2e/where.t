@@ -18,14 +18,7 @@ source "$(dirname "$0")/lib-e2e.sh"
 
 rel=$(e2e_release) || skip_all "no Debian kernel"
 kdir=$(e2e_kdir)
-debver=$(dpkg-query -W -f='${Version}' "linux-headers-$rel" 2>/dev/null)
-tarball=
-for f in /usr/src/linux-source-*.tar.xz; do
-	[ -f "$f" ] || continue
-	pkg=$(dpkg-query -S "$f" 2>/dev/null | cut -d: -f1)
-	[ -n "$pkg" ] && [ "$(dpkg-query -W -f='${Version}' "$pkg")" = "$debver" ] && tarball=$f
-done
-[ -n "$tarball" ] || skip_all "no linux-source tarball of version $debver (apt-get install linux-source)"
+tarball=$(e2e_source_tarball) || skip_all "$tarball"
 command -v addr2line > /dev/null || skip_all "no addr2line (binutils)"
 dbg=$(e2e_dbg_vmlinux) || skip_all "no -dbg vmlinux of $rel"
 ks=$(e2e_kallsyms) || skip_all "no kallsyms dump of $rel"
