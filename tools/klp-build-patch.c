@@ -21,6 +21,7 @@ static void usage(FILE *f)
 		"usage: klp-build -k KDIR -s SOURCE (--kallsyms FILE | --map MAP) [-o OUT.ko]\n"
 		"                 [--no-replace] [--cache DIR] [-q] [-v] PATCH...\n"
 		"       klp-build --diff-objects ORIG.o PATCHED.o\n"
+		"       klp-build --prove-objects LIVEPATCH.ko PATCHED.o FUNCTION...\n"
 		"       klp-build --extract-objects -m MAP [--target OBJ] [--kernel-version X.Y]\n"
 		"                 -o OUT.o ORIG.o PATCHED.o\n"
 		"\n"
@@ -38,6 +39,8 @@ static void usage(FILE *f)
 		"  --diff-objects      only compare two builds of one file, function by function\n"
 		"  --extract-objects   only write the livepatch's part of one file (for OBJ, default\n"
 		"                      vmlinux, of a kernel X.Y) from its two builds\n"
+		"  --prove-objects     only prove that each FUNCTION of a converted livepatch is\n"
+		"                      the patched build's\n"
 		"  -q, --quiet         no stage lines and findings\n"
 		"  -v, --verbose       say what each step found\n"
 		"  -h, --help          this text\n");
@@ -45,10 +48,10 @@ static void usage(FILE *f)
 
 enum {
 	OPT_KALLSYMS = 256, OPT_NO_REPLACE, OPT_CACHE, OPT_DIFF_OBJECTS, OPT_EXTRACT_OBJECTS,
-	OPT_TARGET, OPT_KVER,
+	OPT_TARGET, OPT_KVER, OPT_PROVE_OBJECTS,
 };
 
-static bool diff_objects, extract_objects;
+static bool diff_objects, extract_objects, prove_objects;
 static const char *target = "vmlinux";
 static unsigned int kver;
 
@@ -65,6 +68,7 @@ static int parse_opts(int argc, char **argv, struct patch_build_opts *o)
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "diff-objects", no_argument, NULL, OPT_DIFF_OBJECTS },
 		{ "extract-objects", no_argument, NULL, OPT_EXTRACT_OBJECTS },
+		{ "prove-objects", no_argument, NULL, OPT_PROVE_OBJECTS },
 		{ "target", required_argument, NULL, OPT_TARGET },
 		{ "kernel-version", required_argument, NULL, OPT_KVER },
 		COMMON_LONGOPTS,
@@ -85,6 +89,7 @@ static int parse_opts(int argc, char **argv, struct patch_build_opts *o)
 		case 'q': o->quiet = true; break;
 		case OPT_DIFF_OBJECTS: diff_objects = true; break;
 		case OPT_EXTRACT_OBJECTS: extract_objects = true; break;
+		case OPT_PROVE_OBJECTS: prove_objects = true; break;
 		case OPT_TARGET: target = optarg; break;
 		case OPT_KVER: {
 			unsigned int a, b;
@@ -105,6 +110,13 @@ static int parse_opts(int argc, char **argv, struct patch_build_opts *o)
 	if (extract_objects) {
 		if (o->nr_patches != 2 || !o->map || !o->output) {
 			pr_err("--extract-objects takes -m MAP, -o OUT.o and two objects: ORIG.o PATCHED.o");
+			return -1;
+		}
+		return 0;
+	}
+	if (prove_objects) {
+		if (o->nr_patches < 3) {
+			pr_err("--prove-objects takes LIVEPATCH.ko, PATCHED.o and the functions to prove");
 			return -1;
 		}
 		return 0;
@@ -157,6 +169,9 @@ int main(int argc, char **argv)
 	}
 	if (diff_objects)
 		return patch_diff_objects(o.patches[0], o.patches[1], o.quiet);
+	if (prove_objects)
+		return patch_prove_objects(o.patches[0], o.patches[1],
+					   (const char *const *)o.patches + 2, o.nr_patches - 2);
 	if (extract_objects)
 		return patch_extract_objects(o.patches[0], o.patches[1], o.output, o.map, target, kver);
 	if (!o.src.cache) {

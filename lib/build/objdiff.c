@@ -21,6 +21,8 @@ struct sec_index {
 	size_t nr_syms, alloc_syms;
 	uint64_t *fentry;		/* ftrace call sites, sorted */
 	size_t nr_fentry, alloc_fentry;
+	struct section **relas;		/* every relocation section for it (.klp.rela too) */
+	size_t nr_relas, alloc_relas;
 };
 
 struct obj {
@@ -29,6 +31,13 @@ struct obj {
 	struct sec_index *idx;		/* by section index */
 	struct hashtab funcs, data;	/* by name */
 	bool has_fentry;		/* the object has ftrace call site tables */
+	/*
+	 * The proof: a converted livepatch against the patched build, where
+	 * the kernel's symbols are .klp.sym names in one and plain ones in the
+	 * other, and a function-local static has the kernel's number in one
+	 * and the patched build's in the other.
+	 */
+	bool prove;
 };
 
 static int cmp_reloc(const void *a, const void *b)
@@ -60,17 +69,20 @@ static int cmp_u64(const void *a, const void *b)
 static struct sec_index *relocs_of(struct obj *o, const struct section *sec)
 {
 	struct sec_index *si = &o->idx[sec->idx];
-	size_t i;
+	size_t i, k, n = 0;
 
 	if (si->relocs_sorted)
 		return si;
 	si->relocs_sorted = true;
-	if (!sec->rela || !sec->rela->nr_relocs)
+	for (k = 0; k < si->nr_relas; k++)
+		n += si->relas[k]->nr_relocs;
+	if (!n)
 		return si;
-	si->relocs = xcalloc(sec->rela->nr_relocs, sizeof(*si->relocs));
-	for (i = 0; i < sec->rela->nr_relocs; i++)
-		if (!sec->rela->relocs[i].removed)
-			si->relocs[si->nr_relocs++] = &sec->rela->relocs[i];
+	si->relocs = xcalloc(n, sizeof(*si->relocs));
+	for (k = 0; k < si->nr_relas; k++)
+		for (i = 0; i < si->relas[k]->nr_relocs; i++)
+			if (!si->relas[k]->relocs[i].removed)
+				si->relocs[si->nr_relocs++] = &si->relas[k]->relocs[i];
 	qsort(si->relocs, si->nr_relocs, sizeof(*si->relocs), cmp_reloc);
 	return si;
 }
@@ -146,6 +158,48 @@ static bool in_data_section(const struct section *sec)
 	       str_starts_with(sec->name, ".rodata");
 }
 
+static char *clone_parent(const char *name);
+
+/*
+ * The kernel's name of a symbol of a converted livepatch: klp-convert's
+ * .klp.sym.OBJ.NAME,POS (or its input, .klp.sym.rela.OBJ.OBJ.NAME,POS)
+ * is NAME; the sympos is the map's, proven when it was chosen. A
+ * function-local static goes by its name without gcc's number: the
+ * livepatch has the running kernel's (calls.3), the patched build its own
+ * (calls.5), and the extraction refuses two of one name in one function.
+ */
+static void prove_key(const struct symbol *s, struct strbuf *k)
+{
+	const char *name = s->name, *comma;
+	size_t n = strlen(name);
+	bool klp = false;
+	char *parent;
+
+	if (str_starts_with(name, ".klp.sym.")) {
+		int dots = str_starts_with(name, ".klp.sym.rela.") ? 2 : 1;
+
+		name += str_starts_with(name, ".klp.sym.rela.") ? 14 : 9;
+		while (dots-- && strchr(name, '.'))
+			name = strchr(name, '.') + 1;
+		comma = strrchr(name, ',');
+		n = comma ? (size_t)(comma - name) : strlen(name);
+		klp = true;
+	}
+	strbuf_add(k, name, n);
+	if (is_local_static(s) || klp) {
+		char *plain = strndup(name, n);
+		size_t suffix = local_suffix(plain);
+
+		parent = clone_parent(plain);
+		if (suffix && !parent && GELF_ST_TYPE(s->sym.st_info) != STT_FUNC) {
+			k->len -= suffix;
+			strbuf_add(k, ".static", 7);
+		}
+		free(parent);
+		free(plain);
+	}
+}
+
 /*
  * How a relocation names a symbol: its name. gcc numbers function-local
  * statics in the order it emits them (counter.12), which a patch shifts:
@@ -155,10 +209,14 @@ static bool in_data_section(const struct section *sec)
  * holding __LINE__) goes by its section and the name without any number:
  * a line added above it must not change its users.
  */
-static void symbol_key(const struct symbol *s, struct strbuf *k)
+static void symbol_key(const struct obj *o, const struct symbol *s, struct strbuf *k)
 {
 	size_t n = strlen(s->name) - local_suffix(s->name);
 
+	if (o->prove) {
+		prove_key(s, k);
+		return;
+	}
 	if (!is_local_static(s)) {
 		strbuf_addf(k, "%s", s->name);
 	} else if (s->sec && in_data_section(s->sec)) {
@@ -189,7 +247,7 @@ static void target_key(const struct obj *o, const struct reloc *r, struct strbuf
 		return;
 	}
 	if (GELF_ST_TYPE(s->sym.st_info) != STT_SECTION || !s->sec) {
-		symbol_key(s, k);
+		symbol_key(o, s, k);
 		strbuf_addf(k, "%+" PRId64, a);
 		return;
 	}
@@ -224,7 +282,7 @@ static void target_key(const struct obj *o, const struct reloc *r, struct strbuf
 	}
 	s = containing(o, sec, at);
 	if (s) {
-		symbol_key(s, k);
+		symbol_key(o, s, k);
 		strbuf_addf(k, "%+" PRId64, (int64_t)((uint64_t)a - s->sym.st_value));
 		return;
 	}
@@ -437,6 +495,7 @@ static void obj_close(struct obj *o)
 			free(o->idx[i].relocs);
 			free(o->idx[i].syms);
 			free(o->idx[i].fentry);
+			free(o->idx[i].relas);
 		}
 	free(o->idx);
 	hashtab_free(&o->funcs);
@@ -447,6 +506,7 @@ static void obj_close(struct obj *o)
 
 static int obj_open(struct obj *o, const char *path)
 {
+	struct section *sec;
 	struct symbol *s;
 	size_t i;
 
@@ -456,6 +516,15 @@ static int obj_open(struct obj *o, const char *path)
 		return -1;
 	o->arch = arch_lookup(&o->elf->ehdr);
 	o->idx = xcalloc(o->elf->nr_secs, sizeof(*o->idx));
+	for_each_section(o->elf, sec, i) {
+		struct sec_index *si;
+
+		if (sec->sh.sh_type != SHT_RELA || !sec->info)
+			continue;
+		si = &o->idx[sec->info->idx];
+		grow_array(&si->relas, &si->alloc_relas, si->nr_relas + 1, sizeof(*si->relas));
+		si->relas[si->nr_relas++] = sec;
+	}
 	for_each_symbol(o->elf, s, i) {
 		unsigned char type = GELF_ST_TYPE(s->sym.st_info);
 		struct sec_index *si;
@@ -745,4 +814,37 @@ void objdiff_release(struct objdiff_result *res)
 	}
 	free(res->fns);
 	memset(res, 0, sizeof(*res));
+}
+
+int objdiff_prove(const char *ko, const char *patched, const char *const *names, size_t nr,
+		  char **why)
+{
+	struct obj k, p;
+	struct strbuf wb = { 0 };
+	size_t i;
+
+	if (obj_open(&k, ko))
+		return -1;
+	if (obj_open(&p, patched)) {
+		obj_close(&k);
+		return -1;
+	}
+	k.prove = p.prove = true;
+	for (i = 0; i < nr; i++) {
+		const struct symbol *sk = lookup(&k.funcs, names[i]);
+		const struct symbol *sp = lookup(&p.funcs, names[i]);
+
+		why[i] = NULL;
+		if (!sk || !sp) {
+			why[i] = xasprintf("no function of that name in %s", sk ? patched : ko);
+			continue;
+		}
+		wb.len = 0;
+		if (!same_symbol(&p, sp, &k, sk, &wb))
+			why[i] = xstrdup(wb.buf ? wb.buf : "differs");
+	}
+	strbuf_release(&wb);
+	obj_close(&p);
+	obj_close(&k);
+	return 0;
 }

@@ -68,4 +68,15 @@ struct objdiff_result {
 int objdiff(const char *orig, const char *patched, const char *path, struct objdiff_result *res);
 void objdiff_release(struct objdiff_result *res);
 
+/*
+ * The proof that a converted livepatch carries the patched build's code:
+ * each function of names in ko against the same function of the patched
+ * object, compared as objdiff() compares, the kernel's symbols by the
+ * names they have in the kernel. why[i] is NULL when they are the same,
+ * else what differs first, at which offset (malloc'ed). 0, or -1 after a
+ * message when an object cannot be read.
+ */
+int objdiff_prove(const char *ko, const char *patched, const char *const *names, size_t nr,
+		  char **why);
+
 #endif

@@ -151,6 +151,30 @@ int patch_extract_objects(const char *orig, const char *patched, const char *out
 	return ret;
 }
 
+int patch_prove_objects(const char *ko, const char *patched, const char *const *names,
+			size_t nr)
+{
+	char **why = xcalloc(nr, sizeof(*why));
+	size_t i, bad = 0;
+
+	if (objdiff_prove(ko, patched, names, nr, why)) {
+		free(why);
+		return 1;
+	}
+	for (i = 0; i < nr; i++) {
+		if (why[i]) {
+			pr_err_sym(ko, names[i], "not the code of %s: %s", patched, why[i]);
+			bad++;
+		} else if (verbose) {
+			printf("proved function: %s: identical to the patched build\n", names[i]);
+		}
+		free(why[i]);
+	}
+	free(why);
+	fflush(stdout);
+	return bad ? 1 : 0;
+}
+
 /* KLP_KVER of "6.1.192". */
 static unsigned int kernel_version(const char *v)
 {
@@ -285,6 +309,68 @@ static int install_file(const char *from, const char *path)
 	return atomic_file_commit(&af);
 }
 
+/*
+ * Every function the livepatch carries, a klp_func's new_func or a kept
+ * section, against the same function of the patched file's build: what
+ * the extraction, the link and the conversion did must leave its code
+ * and what each relocation names as the compiler made them. 0 with
+ * *proved, or -1 after a message for each that differs.
+ */
+static int prove(const char *output, const char *ko, const struct patch_files *pf,
+		 const struct rebuilt *patched, const struct objdiff_result *diffres,
+		 const struct lp_func *funcs, size_t nr_funcs, size_t *proved)
+{
+	size_t i, j, k, bad = 0;
+
+	*proved = 0;
+	for (i = 0; i < pf->nr; i++) {
+		const struct objdiff_result *r = &diffres[i];
+		const char **names = xcalloc(r->nr + 1, sizeof(*names));
+		const struct fn_finding **fns = xcalloc(r->nr + 1, sizeof(*fns));
+		char **why = xcalloc(r->nr + 1, sizeof(*why));
+		size_t n = 0;
+
+		for (j = 0; j < r->nr; j++)
+			if (r->fns[j].change != FN_DELETED) {
+				fns[n] = &r->fns[j];
+				names[n++] = r->fns[j].name;
+			}
+		if (n && objdiff_prove(ko, patched[i].object, names, n, why)) {
+			bad++;
+			n = 0;
+		}
+		for (j = 0; j < n; j++) {
+			const char *obj = where(&patched[i]);
+			char *pos = NULL;
+
+			/* Few functions: the klp_func table is searched for each. */
+			for (k = 0; k < nr_funcs && !pos; k++)
+				if (!strcmp(funcs[k].name, names[j]) && !strcmp(funcs[k].object, obj))
+					pos = xasprintf("sympos %u", funcs[k].sympos);
+			if (!pos)
+				pos = xstrdup(fns[j]->change == FN_NEW ? "new" : "kept with its function");
+			if (why[j]) {
+				pr_err_sym(pf->paths[i], names[j],
+					   "in %s (%s, %s), not the patched build's code: %s", output,
+					   obj, pos, why[j]);
+				bad++;
+			} else {
+				(*proved)++;
+				if (verbose)
+					printf("proved function: %s (%s, %s): identical to the patched build\n",
+					       names[j], obj, pos);
+			}
+			free(pos);
+			free(why[j]);
+		}
+		free(why);
+		free(names);
+		free(fns);
+	}
+	fflush(stdout);
+	return bad ? -1 : 0;
+}
+
 /* Extracting, linking, converting, checking: the module at output, or -1 and nothing written. */
 static int make_livepatch(const struct patch_build_opts *o, struct source_ctx *ctx,
 			  struct stages *st, const char *scratch, const char *output,
@@ -298,7 +384,7 @@ static int make_livepatch(const struct patch_build_opts *o, struct source_ctx *c
 	const char **objects = xcalloc(pf->nr, sizeof(*objects));
 	const char **linked = xcalloc(pf->nr + 1, sizeof(*linked));
 	struct lp_func *funcs = NULL;
-	size_t nr_funcs = 0, alloc_funcs = 0, i, j, k;
+	size_t nr_funcs = 0, alloc_funcs = 0, i, j, k, proved = 0;
 	struct extract_stats total = { 0 };
 	struct strset names = { 0 };
 	struct symmap *map = NULL;
@@ -437,6 +523,12 @@ static int make_livepatch(const struct patch_build_opts *o, struct source_ctx *c
 		stage_end(st, "converting", "%u livepatch symbol%s, %u relocation%s", cs.symbols,
 			  cs.symbols == 1 ? "" : "s", cs.relocs, cs.relocs == 1 ? "" : "s");
 	}
+
+	stage_begin(st);
+	if (prove(output, conv, pf, patched, diffres, funcs, nr_funcs, &proved))
+		goto out;
+	stage_end(st, "proving", "%zu function%s identical to the patched build", proved,
+		  proved == 1 ? "" : "s");
 
 	stage_begin(st);
 	{

@@ -9,6 +9,7 @@
  */
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "source/source.h"
 
@@ -39,5 +40,13 @@ int patch_diff_objects(const char *orig, const char *patched, bool quiet);
  */
 int patch_extract_objects(const char *orig, const char *patched, const char *out,
 			  const char *map, const char *target, unsigned int kver);
+
+/*
+ * The proving stage alone: each of the nr functions of a converted
+ * livepatch against the patched build. Exit status 0 when all are the
+ * same (-v: a line for each), 1 with a message for each that is not.
+ */
+int patch_prove_objects(const char *ko, const char *patched, const char *const *names,
+			size_t nr);
 
 #endif

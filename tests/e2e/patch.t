@@ -35,13 +35,21 @@ fix() {
 	[ -s "$T/$1.patch" ]
 }
 # run_kb ARGS...: out (stdout: stages, findings), err (messages), rc; in $T/run.
+# Every livepatch built is proved: each changed and new function it
+# carries, identical to the patched build's.
 run_kb() {
+	local nf np
 	mkdir -p "$T/run"
 	(cd "$T/run" && "$KB" -k "$kdir" -s "$tarball" --cache "$cache" --kallsyms "$ks" "$@" \
 		> "$T/out" 2> "$T/err")
 	rc=$?
 	out=$(cat "$T/out")
 	err=$(cat "$T/err")
+	if printf '%s\n' "$out" | grep -q '^livepatch: '; then
+		nf=$(printf '%s\n' "$out" | grep -cE '^(changed|new) function: ')
+		np=$(printf '%s\n' "$out" | sed -n 's/^  proving  *\([0-9]*\) functions* identical to the patched build .*/\1/p')
+		is "$np" "$nf" "$(basename "${*: -1}"): the proof covers all $nf function(s) of the livepatch"
+	fi
 }
 changed() {
 	printf '%s\n' "$out" | sed -n 's/^\([a-z]*\) function: \([^ ]*\) .*/\1 \2/p' | sort | tr '\n' ' '
@@ -168,6 +176,8 @@ else
 fi
 
 run_kb -v "$T/cmdline.patch"
+like "$out" '^proved function: cmdline_proc_show \(vmlinux, sympos [0-9]+\): identical to the patched build$' \
+	"cmdline -v: cmdline_proc_show proved, with its object and sympos"
 uses=$(printf '%s\n' "$out" | sed -n 's/^    uses //p')
 like "$uses" "^saved_command_line \\(another file's\\)$" "cmdline -v: uses saved_command_line, of another file"
 # 6.12 inlines seq_puts() into a call of __seq_puts().
