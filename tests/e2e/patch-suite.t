@@ -4,6 +4,7 @@
 # with the message NAME-FAIL.expect holds. All livepatches built are then
 # loaded in ONE boot of that kernel (TCG is slow), each in turn: insmod,
 # NAME-LOADED.test must exit 0 while it is enabled, disable, rmmod.
+# NAME.sections lists sections the livepatch must have.
 source "$(dirname "$0")/../lib.sh"
 source "$(dirname "$0")/lib-e2e.sh"
 
@@ -47,6 +48,11 @@ for p in "$dir"/*.patch; do
 			fail "$name: livepatch built" "rc=$rc" "$err"
 		fi
 		like "$out" '^  checking +0 errors' "$name: klp-check found no error"
+		# NAME.sections: sections the livepatch must carry (the fix's __ex_table, __bug_table).
+		[ -f "$dir/$name.sections" ] && while read -r sec; do
+			like "$(readelf -SW "$T/ko/livepatch-$name.ko" 2>&1)" " ${sec//./\\.} " \
+				"$name: the livepatch has its own $sec"
+		done < "$dir/$name.sections"
 		[ -f "$dir/$name-LOADED.test" ] || fail "$name: has a $name-LOADED.test"
 		;;
 	esac
