@@ -1,0 +1,96 @@
+#!/bin/bash
+# The patch suite (tests/e2e/patches/): every NAME.patch must become a
+# livepatch of the kernel under test, every NAME-FAIL.patch must be refused
+# with the message NAME-FAIL.expect holds. All livepatches built are then
+# loaded in ONE boot of that kernel (TCG is slow), each in turn: insmod,
+# NAME-LOADED.test must exit 0 while it is enabled, disable, rmmod.
+# NAME.sections lists sections the livepatch must have.
+source "$(dirname "$0")/../lib.sh"
+source "$(dirname "$0")/lib-e2e.sh"
+
+rel=$(e2e_release) || skip_all "no Debian kernel"
+kdir=$(e2e_kdir)
+tarball=$(e2e_source_tarball) || skip_all "$tarball"
+ks=$(e2e_kallsyms) || skip_all "no kallsyms dump of $rel"
+cache=$E2E_CACHE/source
+KB=$TOP/scripts/klp-build
+dir=$(cd "$(dirname "$0")/patches" 2>/dev/null && pwd) || skip_all "no tests/e2e/patches"
+
+mkdir -p "$T/ko" "$T/run"
+built=()
+for p in "$dir"/*.patch; do
+	name=$(basename "$p" .patch)
+	start=$(date +%s)
+	(cd "$T/run" && "$KB" -k "$kdir" -s "$tarball" --cache "$cache" --kallsyms "$ks" \
+		--no-replace -o "$T/ko/livepatch-$name.ko" "$p" > "$T/out" 2> "$T/err")
+	rc=$?
+	secs=$(($(date +%s) - start))
+	out=$(cat "$T/out")
+	err=$(cat "$T/err")
+	fns=$(printf '%s\n' "$out" | sed -n 's/^\(changed\|new\) function: \([^ ]*\).*/\1 \2/p' | tr '\n' ',' | sed 's/,$//')
+	case $name in
+	*-FAIL)
+		want=$(cat "$dir/$name.expect" 2>/dev/null) ||
+			want=$(sed -n 's/^# expect: //p' "$p" | head -n 1)
+		[ -n "$want" ] || { fail "$name: no expected message ($name.expect)"; continue; }
+		if [ "$rc" -ne 0 ] && printf '%s\n' "$err" | grep -qF -- "$want"; then
+			pass "$name: refused ($secs s): $(printf '%s\n' "$err" | grep -F -- "$want" | head -n 1)"
+		else
+			fail "$name: refused with '$want'" "rc=$rc" "$err"
+		fi
+		[ -e "$T/ko/livepatch-$name.ko" ] && fail "$name: refused, yet a .ko was written"
+		;;
+	*)
+		if [ "$rc" -eq 0 ] && [ -f "$T/ko/livepatch-$name.ko" ]; then
+			pass "$name: livepatch built ($secs s): $fns"
+			built+=("$name")
+		else
+			fail "$name: livepatch built" "rc=$rc" "$err"
+		fi
+		like "$out" '^  checking +0 errors' "$name: klp-check found no error"
+		# NAME.sections: sections the livepatch must carry (the fix's __ex_table, __bug_table).
+		[ -f "$dir/$name.sections" ] && while read -r sec; do
+			like "$(readelf -SW "$T/ko/livepatch-$name.ko" 2>&1)" " ${sec//./\\.} " \
+				"$name: the livepatch has its own $sec"
+		done < "$dir/$name.sections"
+		[ -f "$dir/$name-LOADED.test" ] || fail "$name: has a $name-LOADED.test"
+		;;
+	esac
+done
+[ ${#built[@]} -gt 0 ] || { done_testing; exit; }
+
+# One guest script: each livepatch in turn, its test run in a subshell.
+{
+	for name in "${built[@]}"; do
+		mod=livepatch_${name//-/_}
+		echo "echo '== $name'"
+		echo "insmod /m/livepatch-$name.ko && echo 'insmod: ok'"
+		echo "klp_wait $mod"
+		echo "( set -e"
+		cat "$dir/$name-LOADED.test"
+		echo ") && echo 'loaded test: ok' || echo \"loaded test: failed (\$?)\""
+		echo "echo 0 > /sys/kernel/livepatch/$mod/enabled"
+		echo "klp_wait $mod"
+		echo "rmmod $mod && echo 'rmmod: ok'"
+	done
+	echo "echo '== dmesg'"
+	echo "dmesg | grep -E 'livepatch|klp|Unknown symbol|WARNING'"
+} > "$T/guest.sh"
+kos=()
+for name in "${built[@]}"; do kos+=("$T/ko/livepatch-$name.ko"); done
+e2e_boot patch-suite "$T/guest.sh" "${kos[@]}"
+e2e_boot_ok "one boot of $rel with ${#built[@]} livepatches"
+gout=$(cat "$E2E_OUT")
+diag "guest output:" "$gout"
+for name in "${built[@]}"; do
+	mod=livepatch_${name//-/_}
+	part=$(awk -v n="== $name" '$0 == n {f=1; next} /^== / {f=0} f' "$E2E_OUT")
+	like "$part" '^insmod: ok$' "$name: insmod accepts it"
+	like "$part" "^klp_wait: $mod transition=0 enabled=1\$" "$name: enabled, transition done"
+	like "$part" '^loaded test: ok$' "$name: $name-LOADED.test passes while it is enabled" "$part"
+	like "$part" '^rmmod: ok$' "$name: disabled and unloaded"
+done
+unlike "$gout" 'Unknown symbol|not marked as a livepatch|invalid relocation' "no loader complaint"
+e2e_diag_on_fail
+
+done_testing
