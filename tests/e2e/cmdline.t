@@ -44,17 +44,7 @@ like "$(echo "$relocs" | awk '/^Relocation section .\.rela\.text/{f=1;next} /^Re
 unlike "$relocs" 'klp\.sym\.vmlinux\.(seq_printf|klp_enable_patch|_?printk)' \
 	"no exported symbol was converted"
 
-cat > "$T/guest.sh" <<'SH'
-echo "before: $(cat /proc/cmdline)"
-insmod /m/livepatch-cmdline.ko && echo "insmod: ok"
-klp_wait livepatch_cmdline
-echo "patched: $(cat /proc/cmdline)"
-echo 0 > /sys/kernel/livepatch/livepatch_cmdline/enabled
-klp_wait livepatch_cmdline
-echo "disabled: $(cat /proc/cmdline)"
-rmmod livepatch_cmdline && echo "rmmod: ok"
-dmesg | grep -E 'livepatch|Unknown symbol|klp'
-SH
+e2e_cmdline_guest "$T/guest.sh"
 e2e_boot cmdline "$T/guest.sh" "$ko"
 e2e_boot_ok "boot the Debian kernel with the converted module"
 out=$(cat "$E2E_OUT")

@@ -291,6 +291,23 @@ EOF
 	echo "$dir/kallsyms"
 }
 
+# e2e_cmdline_guest FILE: the guest script for a livepatch-cmdline.ko in
+# /m: /proc/cmdline before, patched and disabled (lines "before: ",
+# "patched: ", "disabled: "), then unloaded and the kernel's messages.
+e2e_cmdline_guest() {
+	cat > "$1" <<'SH'
+echo "before: $(cat /proc/cmdline)"
+insmod /m/livepatch-cmdline.ko && echo "insmod: ok"
+klp_wait livepatch_cmdline
+echo "patched: $(cat /proc/cmdline)"
+echo 0 > /sys/kernel/livepatch/livepatch_cmdline/enabled
+klp_wait livepatch_cmdline
+echo "disabled: $(cat /proc/cmdline)"
+rmmod livepatch_cmdline && echo "rmmod: ok"
+dmesg | grep -E 'livepatch|Unknown symbol|klp'
+SH
+}
+
 # The linux-source tarball of exactly the kernel under test's Debian version
 # (the headers package's), or nothing: klp-source refuses any other.
 e2e_source_tarball() {

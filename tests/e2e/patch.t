@@ -101,17 +101,7 @@ else
 fi
 
 # Loaded into the kernel under test, the patched function prints the new text.
-cat > "$T/guest.sh" <<'SH'
-echo "before: $(cat /proc/cmdline)"
-insmod /m/livepatch-cmdline.ko && echo "insmod: ok"
-klp_wait livepatch_cmdline
-echo "patched: $(cat /proc/cmdline)"
-echo 0 > /sys/kernel/livepatch/livepatch_cmdline/enabled
-klp_wait livepatch_cmdline
-echo "disabled: $(cat /proc/cmdline)"
-rmmod livepatch_cmdline && echo "rmmod: ok"
-dmesg | grep -E 'livepatch|Unknown symbol|klp'
-SH
+e2e_cmdline_guest "$T/guest.sh"
 cp "$ko" "$T/livepatch-cmdline.ko"
 {
 	e2e_boot patch-cmdline "$T/guest.sh" "$T/livepatch-cmdline.ko"
