@@ -90,6 +90,12 @@ unlike() {
 	fi
 }
 
+# skip DESC REASON: one test skipped, with the reason.
+skip() {
+	_tap_n=$((_tap_n + 1))
+	echo "ok $_tap_n - $TAP_PREFIX$1 # SKIP $2"
+}
+
 skip_all() {
 	echo "1..0 # SKIP $*"
 	exit 0

@@ -27,11 +27,6 @@ source "$(dirname "$0")/lib-cross.sh"
 ARCHES=${KLP_CROSS_ARCHES-ppc64le s390x}
 [ -n "$ARCHES" ] || skip_all "KLP_CROSS_ARCHES is empty"
 
-skip() {
-	_tap_n=$((_tap_n + 1))
-	echo "ok $_tap_n - $1 # SKIP $2"
-}
-
 runnable=
 for arch in $ARCHES; do
 	cross_skip_reason "$arch" > /dev/null || runnable="$runnable $arch"
@@ -69,17 +64,7 @@ dmesg | grep -E 'livepatch|Unknown symbol|klp|Oops|BUG'
 SH
 
 for arch in $ARCHES; do
-	if why=$(cross_skip_reason "$arch"); then
-		skip "$arch: klp-convert output under qemu" "$why"
-		continue
-	fi
-	start=$(date +%s)
-	if ! cross_use "$arch" 2> "$T/cross-$arch.log"; then
-		fail "$arch: livepatch kernel builds from linux-source-6.1" "$(tail -n 40 "$T/cross-$arch.log")"
-		continue
-	fi
-	rel=$(e2e_release)
-	tag="$arch $rel"
+	cross_arch_start "$arch" "klp-convert output under qemu" || continue
 	RE=${CROSS_COMPILE}readelf
 	case $arch in
 	ppc64le) hi='c000' machine='PowerPC64' ;;

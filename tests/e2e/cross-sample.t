@@ -15,11 +15,6 @@ source "$(dirname "$0")/lib-cross.sh"
 ARCHES=${KLP_CROSS_ARCHES-ppc64le s390x}
 [ -n "$ARCHES" ] || skip_all "KLP_CROSS_ARCHES is empty"
 
-# skip DESC REASON: one TAP skip (lib.sh has none for a single test).
-skip() {
-	_tap_n=$((_tap_n + 1))
-	echo "ok $_tap_n - $1 # SKIP $2"
-}
 
 runnable=
 for arch in $ARCHES; do
@@ -45,17 +40,7 @@ dmesg | grep -E 'livepatch|Unknown symbol|klp'
 SH
 
 for arch in $ARCHES; do
-	if why=$(cross_skip_reason "$arch"); then
-		skip "$arch: livepatch-sample under qemu" "$why"
-		continue
-	fi
-	start=$(date +%s)
-	if ! cross_use "$arch" 2> "$T/cross-$arch.log"; then
-		fail "$arch: livepatch kernel builds from linux-source-6.1" "$(tail -n 40 "$T/cross-$arch.log")"
-		continue
-	fi
-	rel=$(e2e_release)
-	tag="$arch $rel"
+	cross_arch_start "$arch" "livepatch-sample under qemu" || continue
 	pass "$tag: kernel from linux-source-6.1 in $CROSS_DIR (build took ${CROSS_BUILD_SECONDS}s)"
 	like "$(grep -E '^CONFIG_(LIVEPATCH|KALLSYMS_ALL)=' "$CROSS_TREE/.config" | sort | tr '\n' ' ')" \
 		'^CONFIG_KALLSYMS_ALL=y CONFIG_LIVEPATCH=y $' "$tag: .config has LIVEPATCH and KALLSYMS_ALL"

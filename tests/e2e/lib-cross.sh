@@ -77,6 +77,26 @@ cross_skip_reason() {
 	return 1
 }
 
+# cross_arch_start ARCH WHAT: the start of each arch's turn in a test: a
+# skip (WHAT names what is skipped) when the host lacks its qemu or
+# toolchain, a failure when its kernel does not build, else 0 with the
+# kernel in use, rel and tag ("ppc64le 6.1.192") set for TAP lines and
+# start (seconds) for the arch's time.
+cross_arch_start() {
+	local why
+	start=$(date +%s)
+	if why=$(cross_skip_reason "$1"); then
+		skip "$1: $2" "$why"
+		return 1
+	fi
+	if ! cross_use "$1" 2> "$T/cross-$1.log"; then
+		fail "$1: livepatch kernel builds from linux-source-6.1" "$(tail -n 40 "$T/cross-$1.log")"
+		return 1
+	fi
+	rel=$(e2e_release)
+	tag="$1 $rel"
+}
+
 # The CROSS_* variables are for the tests that source this file.
 # shellcheck disable=SC2034
 cross_use() {
