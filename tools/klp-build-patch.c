@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "base/cmdline.h"
+#include "base/interrupt.h"
 #include "base/util.h"
 #include "build/extract.h"
 #include "build/patch_build.h"
@@ -161,6 +162,7 @@ int main(int argc, char **argv)
 	int ret;
 
 	progname = "klp-build";
+	interrupt_install();
 	ret = parse_opts(argc, argv, &o);
 	if (ret) {
 		if (ret < 0)
@@ -185,5 +187,6 @@ int main(int argc, char **argv)
 	}
 	ret = patch_build(&o);
 	free(cache);
+	interrupt_reraise();
 	return ret;
 }

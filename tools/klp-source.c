@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 
 #include "base/cmdline.h"
+#include "base/interrupt.h"
 #include "base/util.h"
 #include "check/func_facts.h"
 #include "source/source.h"
@@ -470,6 +471,7 @@ int main(int argc, char **argv)
 	int ret;
 
 	progname = "klp-source";
+	interrupt_install();
 	if (parse_opts(argc, argv, &o)) {
 		usage(stderr);
 		return 2;
@@ -478,5 +480,6 @@ int main(int argc, char **argv)
 		o.src.cache = cache = source_default_cache();
 	ret = run(&o);
 	free(cache);
+	interrupt_reraise();
 	return ret;
 }

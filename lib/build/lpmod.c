@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/interrupt.h"
 #include "build/lpmod.h"
 #include "source/run.h"
 
@@ -165,7 +166,9 @@ int lp_module_link(const struct lp_module *m, const char *kdir, const char *cc)
 	char *ko = xasprintf("%s/%s.ko", m->dir, m->name);
 	int rc = run_capture(argv, NULL, &out);
 
-	if (rc)
+	if (rc && interrupt_check())
+		rc = -1;
+	else if (rc)
 		pr_err("%s.ko: Kbuild failed to link it (make exit %d):\n%s", m->name, rc,
 		       out.buf ? out.buf : "");
 	else if (!path_exists(ko)) {

@@ -13,6 +13,7 @@
 
 #include <fcntl.h>
 
+#include "base/interrupt.h"
 #include "build/apply.h"
 #include "build/diff.h"
 #include "build/extract.h"
@@ -33,9 +34,11 @@ struct stages {
 	struct timespec t0;
 };
 
-static void stage_begin(struct stages *st)
+/* Non-zero when a signal came: every stage is a point to stop at. */
+static __attribute__((warn_unused_result)) int stage_begin(struct stages *st)
 {
 	clock_gettime(CLOCK_MONOTONIC, &st->t0);
+	return interrupt_check() ? -1 : 0;
 }
 
 /* "  building original  fs/proc/cmdline.c (vmlinux)  2.41 s" */
@@ -403,7 +406,8 @@ static int make_livepatch(const struct patch_build_opts *o, struct source_ctx *c
 		goto out;
 	}
 
-	stage_begin(st);
+	if (stage_begin(st))
+		goto out;
 	if (o->kallsyms) {
 		struct map_sources src = { .kallsyms = o->kallsyms };
 		const char **mods = xcalloc(pf->nr + 1, sizeof(*mods));
@@ -489,7 +493,8 @@ static int make_livepatch(const struct patch_build_opts *o, struct source_ctx *c
 		  total.funcs, total.funcs == 1 ? "" : "s", total.data, total.undef,
 		  total.undef == 1 ? "" : "s", total.klp_syms, total.entries);
 
-	stage_begin(st);
+	if (stage_begin(st))
+		goto out;
 	for (i = 0; i < (size_t)o->nr_patches; i++)
 		strbuf_addf(&wb, "%s%s", i ? ", " : "",
 			    strrchr(o->patches[i], '/') ? strrchr(o->patches[i], '/') + 1 : o->patches[i]);
@@ -512,7 +517,8 @@ static int make_livepatch(const struct patch_build_opts *o, struct source_ctx *c
 	stage_end(st, "linking", "%s.ko: %zu object%s and klp_init.c", name, k + 1,
 		  k + 1 == 1 ? "" : "s");
 
-	stage_begin(st);
+	if (stage_begin(st))
+		goto out;
 	conv = xasprintf("%s/%s.converted.ko", scratch, name);
 	{
 		struct klp_job job = { .in = ko, .out = conv, .map = map };
@@ -524,13 +530,15 @@ static int make_livepatch(const struct patch_build_opts *o, struct source_ctx *c
 			  cs.symbols == 1 ? "" : "s", cs.relocs, cs.relocs == 1 ? "" : "s");
 	}
 
-	stage_begin(st);
+	if (stage_begin(st))
+		goto out;
 	if (prove(output, conv, pf, patched, diffres, funcs, nr_funcs, &proved))
 		goto out;
 	stage_end(st, "proving", "%zu function%s identical to the patched build", proved,
 		  proved == 1 ? "" : "s");
 
-	stage_begin(st);
+	if (stage_begin(st))
+		goto out;
 	{
 		struct klp_check_opts co = { .map_path = mappath };
 		struct klp_check c;
@@ -552,7 +560,8 @@ static int make_livepatch(const struct patch_build_opts *o, struct source_ctx *c
 			goto out;
 		}
 	}
-	if (install_file(conv, output))
+	/* The last point to stop at: after it, the livepatch is whole. */
+	if (interrupt_check() || install_file(conv, output))
 		goto out;
 	if (!o->quiet)
 		printf("livepatch: %s\n", output);
@@ -610,12 +619,14 @@ int patch_build(const struct patch_build_opts *o)
 	output = o->output ? xstrdup(o->output) : default_output(o->patches[0]);
 	pr_info("the livepatch will be %s", output);
 
-	stage_begin(&st);
+	if (stage_begin(&st))
+		goto out;
 	if (source_open(&ctx, &o->src))
 		goto out;
 	opened = true;
 	stage_end(&st, "source", "%s", ctx.tree);
-	stage_begin(&st);
+	if (stage_begin(&st))
+		goto out;
 	{
 		const char *tmpdir = getenv("TMPDIR");
 
@@ -638,7 +649,8 @@ int patch_build(const struct patch_build_opts *o)
 	for (i = 0; i < pf.nr; i++) {
 		struct rebuild_how how = { .variant = "split", .cflags = SPLIT_CFLAGS };
 
-		stage_begin(&st);
+		if (stage_begin(&st))
+			goto out;
 		if (source_rebuild_how(&ctx, pf.paths[i], &how, &orig[i]))
 			goto out;
 		stage_end(&st, "building original", "%s (%s)", pf.paths[i], where(&orig[i]));
@@ -659,8 +671,7 @@ int patch_build(const struct patch_build_opts *o)
 				    (unsigned long long)hash_str(text) ^ hash_str(SPLIT_CFLAGS));
 		free(text);
 		how.variant = variant;
-		stage_begin(&st);
-		rc = source_rebuild_how(&ctx, pf.paths[i], &how, &patched[i]);
+		rc = stage_begin(&st) ?: source_rebuild_how(&ctx, pf.paths[i], &how, &patched[i]);
 		free(variant);
 		free(from);
 		if (rc)
@@ -673,7 +684,8 @@ int patch_build(const struct patch_build_opts *o)
 		struct objdiff_result res;
 		size_t j, c = 0, n = 0, d = 0;
 
-		stage_begin(&st);
+		if (stage_begin(&st))
+			goto out;
 		if (objdiff(orig[i].object, patched[i].object, pf.paths[i], &res))
 			goto out;
 		for (j = 0; j < res.nr; j++) {

@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/interrupt.h"
 #include "source/run.h"
 #include "source/source.h"
 #include "source/source_priv.h"
@@ -37,7 +38,8 @@ static int run_kbuild(const struct source_ctx *ctx, const char *scratch, const c
 	struct strbuf out = { 0 };
 	int rc = run_capture(argv, NULL, &out);
 
-	if (rc)
+	/* Interrupted, make says only that it was killed. */
+	if (rc && !interrupt_check())
 		pr_err("%s: Kbuild failed (make exit %d):\n%s", what, rc, out.buf ? out.buf : "");
 	strbuf_release(&out);
 	free(m);

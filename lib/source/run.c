@@ -14,6 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "base/interrupt.h"
 #include "source/run.h"
 
 int run_capture(const char *const *argv, const char *dir, struct strbuf *out)
@@ -23,6 +24,8 @@ int run_capture(const char *const *argv, const char *dir, struct strbuf *out)
 	ssize_t n;
 	pid_t pid;
 
+	if (interrupted())
+		return 128 + interrupted();
 	if (pipe(pfd))
 		return 127;
 	pid = fork();
@@ -46,6 +49,7 @@ int run_capture(const char *const *argv, const char *dir, struct strbuf *out)
 		dprintf(2, "%s: %s\n", argv[0], strerror(errno));
 		_exit(127);
 	}
+	interrupt_child(pid);
 	close(pfd[1]);
 	while ((n = read(pfd[0], buf, sizeof(buf))) != 0) {
 		if (n < 0) {
@@ -60,8 +64,11 @@ int run_capture(const char *const *argv, const char *dir, struct strbuf *out)
 	if (out)
 		strbuf_add(out, "", 1), out->len--;
 	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
+		if (errno != EINTR) {
+			interrupt_child(0);
 			return 127;
+		}
+	interrupt_child(0);
 	if (WIFEXITED(status))
 		return WEXITSTATUS(status);
 	return 128 + WTERMSIG(status);

@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/interrupt.h"
 #include "source/run.h"
 #include "source/source.h"
 #include "source/source_priv.h"
@@ -362,7 +363,8 @@ static int extract(struct source_ctx *ctx, const char *dest)
 		clock_gettime(CLOCK_MONOTONIC, &t1);
 	}
 	if (rc) {
-		pr_err("%s: tar failed (exit %d): %s", ctx->o.source, rc, out.buf ? out.buf : "");
+		if (!interrupt_check())
+			pr_err("%s: tar failed (exit %d): %s", ctx->o.source, rc, out.buf ? out.buf : "");
 		goto out;
 	}
 	if (rename(tmp, dest)) {
