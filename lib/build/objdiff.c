@@ -281,6 +281,17 @@ static void target_key(const struct obj *o, const struct reloc *r, struct strbuf
 		}
 	}
 	s = containing(o, sec, at);
+	/*
+	 * One past an object's end (a loop's bound, "p < tbl + n") is in no
+	 * symbol: it goes by the object it ends, not by the section's name,
+	 * which -fdata-sections numbers as gcc numbers the static
+	 * (.rodata.offsets.67, then .68).
+	 */
+	if (!s && at > 0) {
+		s = containing(o, sec, at - 1);
+		if (s && (uint64_t)at != s->sym.st_value + s->sym.st_size)
+			s = NULL;
+	}
 	if (s) {
 		symbol_key(o, s, k);
 		strbuf_addf(k, "%+" PRId64, (int64_t)((uint64_t)a - s->sym.st_value));

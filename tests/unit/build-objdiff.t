@@ -67,6 +67,18 @@ int use_scale(int x) { return scale(x, 3) + scale(x + 1, 3); }
 __attribute__((no_instrument_function)) int untraced(int x) { return x + NOTRACE_ADD; }
 __attribute__((section(".init.text"))) int setup(void) { return printk("setup %d\n", INIT_CODE); }
 int counted(void) { static int calls = STATIC_INIT; return ++calls; }
+/* A loop to its table's end: a relocation one past the table's symbol. */
+extern int step(int);
+int to_end(void)
+{
+	static const char offs[] = { 1, 2, 3, 5, 8, 13, 21 };
+	const char *p;
+	int s = 0;
+
+	for (p = offs; p < offs + sizeof(offs); p++)
+		s += step(*p);
+	return s;
+}
 /* Dynamic debug's descriptors: named by __COUNTER__, holding __LINE__. */
 struct desc { const char *fmt; int line; };
 extern void hook(struct desc *);
@@ -138,6 +150,14 @@ if [ -n "$a" ] && [ -n "$b" ] && [ "$a" != "$b" ]; then
 	pass "... (counted's static local was renumbered: $a, then $b)"
 else
 	fail "... (counted's static local was renumbered)" "$a, then $b"
+fi
+# to_end's loop bound points one past its renumbered table: no symbol covers it.
+end_reloc() { readelf -rW "$1" | sed -n '/rela.text.to_end/,/^$/p' | grep -o '\.rodata\.offs\.[0-9]* + 7'; }
+a=$(end_reloc "$T/base.o") b=$(end_reloc "$T/v.o")
+if [ -n "$a" ] && [ -n "$b" ] && [ "$a" != "$b" ]; then
+	pass "... (to_end's bound is one past its renumbered table: $a, then $b)"
+else
+	fail "... (to_end's bound is one past its renumbered table)" "$a, then $b"
 fi
 
 diff_of SHIFT
