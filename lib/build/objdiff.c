@@ -739,8 +739,150 @@ static void find_uses(struct obj *o, struct obj *p, const struct findings *fs,
 	hashtab_free(&seen);
 }
 
+/* A reference of the original object to a function: from which function, or from data. */
+struct ref {
+	const struct symbol *to, *from;	/* from: NULL when data holds the address */
+	const struct section *in;
+};
+
+static int cmp_ref(const void *a, const void *b)
+{
+	const struct ref *x = a, *y = b;
+
+	return x->to->idx < y->to->idx ? -1 : x->to->idx > y->to->idx;
+}
+
+/* Where a function's address may be stored, for a caller we cannot see. */
+static bool holds_addresses(const struct section *sec)
+{
+	return in_data_section(sec) || str_starts_with(sec->name, ".init.data") ||
+	       str_starts_with(sec->name, ".exit.data") || str_starts_with(sec->name, ".ref.data");
+}
+
+/*
+ * Every reference to a local function in the original object, sorted by
+ * the function: one pass, for the few notrace functions a patch changes.
+ * The special tables (ftrace's, ORC, __bug_table, ...) point into code
+ * without calling it and are not references.
+ */
+static struct ref *index_refs(struct obj *o, size_t *nr)
+{
+	struct ref *refs = NULL;
+	size_t alloc = 0, n = 0, i, j;
+	struct section *rela;
+
+	for_each_section(o->elf, rela, i) {
+		const struct section *in = rela->info;
+		bool code;
+
+		if (rela->sh.sh_type != SHT_RELA || !in || !(in->sh.sh_flags & SHF_ALLOC))
+			continue;
+		code = in->sh.sh_flags & SHF_EXECINSTR;
+		if (!code && !holds_addresses(in))
+			continue;
+		for (j = 0; j < rela->nr_relocs; j++) {
+			const struct reloc *r = &rela->relocs[j];
+			const struct symbol *t = r->sym;
+
+			if (r->removed || !t || !t->sec)
+				continue;
+			if (GELF_ST_TYPE(t->sym.st_info) == STT_SECTION) {
+				const struct reloc_rule *rule = o->arch ? arch_reloc_rule(o->arch, r->type) : NULL;
+
+				t = containing(o, t->sec, (int64_t)((uint64_t)r->addend +
+								    (rule && rule->pcrel ? rule->size : 0)));
+			}
+			if (!t || !is_func(t) || GELF_ST_BIND(t->sym.st_info) != STB_LOCAL)
+				continue;
+			grow_array(&refs, &alloc, n + 1, sizeof(*refs));
+			refs[n++] = (struct ref){
+				.to = t, .in = in,
+				.from = code ? containing(o, (struct section *)in, r->offset) : NULL,
+			};
+		}
+	}
+	if (n)
+		qsort(refs, n, sizeof(*refs), cmp_ref);
+	*nr = n;
+	return refs;
+}
+
+/*
+ * A changed function ftrace cannot patch: carried in the livepatch when it
+ * is static and only functions call it, and then those callers are
+ * patched instead (a notrace caller in turn, through its own callers).
+ * Its address in data, or a global, has users the livepatch cannot reach.
+ */
+static void carry_notrace(struct obj *o, struct obj *p, struct findings *fs, const char *path,
+			  const struct symbol **work, size_t nr_work, size_t alloc_work)
+{
+	struct objdiff_result *res = fs->res;
+	struct ref *refs = NULL;
+	size_t nr_refs = 0, w;
+
+	if (nr_work)
+		refs = index_refs(o, &nr_refs);
+	for (w = 0; w < nr_work; w++) {
+		const struct symbol *f = work[w];
+		struct ref key = { .to = f }, *r;
+		size_t first, last;
+		const char *bad = NULL;
+
+		if (has_finding(fs, f->name))
+			continue;
+		if (GELF_ST_BIND(f->sym.st_info) != STB_LOCAL)
+			bad = "it is global: other files' calls cannot be redirected";
+		r = nr_refs ? bsearch(&key, refs, nr_refs, sizeof(*refs), cmp_ref) : NULL;
+		if (!bad && !r)
+			bad = "nothing in this file calls it";
+		if (bad) {
+			pr_err_sym(path, f->name, "changed, but ftrace cannot patch it (notrace): %s", bad);
+			res->errors++;
+			continue;
+		}
+		for (first = r - refs; first && refs[first - 1].to == f; first--)
+			;
+		for (last = r - refs; last < nr_refs && refs[last].to == f; last++)
+			if (!refs[last].from)
+				bad = refs[last].in->name;
+		if (bad) {
+			pr_err_sym(path, f->name,
+				   "changed, but ftrace cannot patch it (notrace), and %s holds its address: its callers cannot all be patched instead",
+				   bad);
+			res->errors++;
+			continue;
+		}
+		add_finding(fs, f->name, FN_CHANGED, "notrace: carried, its callers patched instead");
+		res->fns[res->nr - 1].notrace = true;
+		for (; first < last; first++) {
+			const struct symbol *c = refs[first].from;
+
+			if (c == f || has_finding(fs, c->name))
+				continue;
+			if (!lookup(&p->funcs, c->name) || in_init_exit(c->sec)) {
+				pr_err_sym(path, f->name,
+					   "changed, but ftrace cannot patch it (notrace), and its caller %s %s",
+					   c->name, in_init_exit(c->sec) ? "is __init or __exit code" :
+					   "is gone from the patched build");
+				res->errors++;
+				continue;
+			}
+			if (!has_fentry(o, c) && !is_cold(c->name)) {
+				grow_array(&work, &alloc_work, nr_work + 1, sizeof(*work));
+				work[nr_work++] = c;
+				continue;
+			}
+			add_finding(fs, c->name, FN_CHANGED, "calls a changed notrace function");
+		}
+	}
+	free(refs);
+	free(work);
+}
+
 int objdiff(const char *orig, const char *patched, const char *path, struct objdiff_result *res)
 {
+	const struct symbol **notrace = NULL;
+	size_t nr_notrace = 0, alloc_notrace = 0;
 	struct obj o, p;
 	struct findings fs = { .res = res };
 	struct strbuf why = { 0 };
@@ -779,13 +921,13 @@ int objdiff(const char *orig, const char *patched, const char *path, struct objd
 			continue;
 		}
 		if (o.has_fentry && !is_cold(s->name) && !has_fentry(&o, old)) {
-			pr_err_sym(path, s->name,
-				   "changed, but ftrace cannot patch it: it has no __fentry__ call (notrace)");
-			res->errors++;
+			grow_array(&notrace, &alloc_notrace, nr_notrace + 1, sizeof(*notrace));
+			notrace[nr_notrace++] = old;
 			continue;
 		}
 		add_finding(&fs, s->name, FN_CHANGED, NULL);
 	}
+	carry_notrace(&o, &p, &fs, path, notrace, nr_notrace, alloc_notrace);
 	/* A .cold part is never patched alone: its function comes with it. */
 	for (i = 0, n = res->nr; i < n; i++) {
 		const struct fn_finding *f = &res->fns[i];

@@ -11,7 +11,8 @@
  * that moved or strings that were renumbered do not count as changes.
  *
  * A caller into which a changed static function was inlined has different
- * bytes and counts as changed by itself. A .cold part that changed brings
+ * bytes and counts as changed by itself. A changed static function ftrace
+ * cannot patch makes its callers count as changed. A .cold part that changed brings
  * its parent; other gcc clones (.isra, .constprop, .part) are functions in
  * their own right, named with their parent.
  */
@@ -46,6 +47,12 @@ struct fn_finding {
 	enum fn_change change;
 	char *parent;		/* a gcc clone's function (foo of foo.isra.0), or NULL */
 	const char *why;	/* for a function that did not change by itself, or NULL */
+	/*
+	 * A changed static function ftrace cannot patch (an out-of-line
+	 * "static inline", which the kernel makes notrace): carried in the
+	 * livepatch, its callers patched instead, never a klp_func itself.
+	 */
+	bool notrace;
 	struct fn_use *uses;	/* changed and new functions: each symbol once, in order */
 	size_t nr_uses, alloc_uses;
 };

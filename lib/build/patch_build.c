@@ -351,7 +351,9 @@ static int prove(const char *output, const char *ko, const struct patch_files *p
 				if (!strcmp(funcs[k].name, names[j]) && !strcmp(funcs[k].object, obj))
 					pos = xasprintf("sympos %u", funcs[k].sympos);
 			if (!pos)
-				pos = xstrdup(fns[j]->change == FN_NEW ? "new" : "kept with its function");
+				pos = xstrdup(fns[j]->change == FN_NEW ? "new" :
+					      fns[j]->notrace ? "carried for its callers" :
+					      "kept with its function");
 			if (why[j]) {
 				pr_err_sym(pf->paths[i], names[j],
 					   "in %s (%s, %s), not the patched build's code: %s", output,
@@ -469,8 +471,11 @@ static int make_livepatch(const struct patch_build_opts *o, struct source_ctx *c
 				goto out;
 			}
 			strset_add(&names, f->name);
-			/* A .cold part has no ftrace call: its function's code calls the new one. */
-			if (f->change != FN_CHANGED || (f->parent && strstr(f->name, ".cold")))
+			/*
+			 * A .cold part or a notrace function has no ftrace call: the
+			 * patched functions' code calls the new one.
+			 */
+			if (f->change != FN_CHANGED || f->notrace || (f->parent && strstr(f->name, ".cold")))
 				continue;
 			grow_array(&funcs, &alloc_funcs, nr_funcs + 1, sizeof(*funcs));
 			funcs[nr_funcs] = (struct lp_func){ .name = f->name, .object = eo.target };

@@ -33,6 +33,12 @@ cat > "$T/fx.c" <<'C'
 #ifndef INIT_CODE
 #define INIT_CODE 1
 #endif
+#ifndef BODY_ADD
+#define BODY_ADD 1
+#endif
+#ifndef HELD_ADD
+#define HELD_ADD 1
+#endif
 #ifndef STATIC_INIT
 #define STATIC_INIT 0
 #endif
@@ -65,6 +71,14 @@ int with_cold(int x)
 static __attribute__((noinline)) int scale(int x, int k) { return x * k + CLONE_ADD; }
 int use_scale(int x) { return scale(x, 3) + scale(x + 1, 3); }
 __attribute__((no_instrument_function)) int untraced(int x) { return x + NOTRACE_ADD; }
+/* The kernel's out-of-line "static inline": notrace, its callers traced. */
+static __attribute__((no_instrument_function, noinline)) int body(int x) { return x * 3 + BODY_ADD; }
+int wrap_a(int x) { return body(x) + 1; }
+int wrap_b(int x) { return body(x + 2) - 1; }
+/* ... and one whose address data holds. */
+static __attribute__((no_instrument_function, noinline)) int held(int x) { return x + HELD_ADD; }
+int (*const held_ptr)(int) = held;
+int call_held(int x) { return held(x) * 2; }
 __attribute__((section(".init.text"))) int setup(void) { return printk("setup %d\n", INIT_CODE); }
 int counted(void) { static int calls = STATIC_INIT; return ++calls; }
 /* A loop to its table's end: a relocation one past the table's symbol. */
@@ -189,8 +203,16 @@ like "$rc:$out" "^1:.*symbol 'table': constant data changed" "changed constant d
 diff_of INIT_CODE=2
 like "$rc:$out" "^1:.*symbol 'setup': __init or __exit code changed" "changed __init code: refused"
 diff_of NOTRACE_ADD=2
-like "$rc:$out" "^1:.*symbol 'untraced': changed, but ftrace cannot patch it" \
-	"a changed notrace function: refused"
+like "$rc:$out" "^1:.*symbol 'untraced': changed, but ftrace cannot patch it \(notrace\): it is global" \
+	"a changed global notrace function: refused"
+diff_of BODY_ADD=2
+is "$rc:$(found)" "0:changed body changed wrap_a changed wrap_b " \
+	"a changed static notrace function: carried, with its callers"
+like "$out" 'changed function: body \(.*notrace: carried, its callers patched instead\)' "... saying why"
+like "$out" 'changed function: wrap_a \(.*calls a changed notrace function\)' "... and why for each caller"
+diff_of HELD_ADD=2
+like "$rc:$out" "^1:.*symbol 'held': changed, but ftrace cannot patch it \(notrace\), and \.(data\.rel\.ro|rodata)[.a-z_]* holds its address" \
+	"a changed static notrace function whose address data holds: refused, naming where"
 
 # The uses of a changed function, each as the extraction will treat it.
 diff_of USES HELPER_MUL=3 -v
