@@ -170,9 +170,9 @@ int main(int argc, char **argv)
 		return ret < 0 ? 2 : 1;
 	}
 	if (diff_objects)
-		return patch_diff_objects(o.patches[0], o.patches[1], o.quiet);
+		return patch_diff_objects(o.patches[0], o.patches[1], kver, o.quiet);
 	if (prove_objects)
-		return patch_prove_objects(o.patches[0], o.patches[1],
+		return patch_prove_objects(o.patches[0], o.patches[1], kver,
 					   (const char *const *)o.patches + 2, o.nr_patches - 2);
 	if (extract_objects)
 		return patch_extract_objects(o.patches[0], o.patches[1], o.output, o.map, target, kver);

@@ -366,9 +366,11 @@ static int take_reloc(struct ex *x, struct reloc *r, const char *fn)
 		pr_err_sym(x->o->path, t->name, "an absolute or common symbol: not supported yet");
 		return -1;
 	}
-	if (GELF_ST_TYPE(t->sym.st_info) != STT_SECTION)
-		return take_symbol(x, t, fn);
 	sec = t->sec;
+	/* A local label in a string section (.LC37, an asm operand's __FILE__) is a literal. */
+	if (GELF_ST_TYPE(t->sym.st_info) != STT_SECTION &&
+	    !(GELF_ST_BIND(t->sym.st_info) == STB_LOCAL && (sec->sh.sh_flags & SHF_MERGE)))
+		return take_symbol(x, t, fn);
 	if (x->keep[sec->idx])
 		return 0;
 	if (sec->sh.sh_flags & SHF_MERGE) {

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "build/extract.h"
 #include "build/objdiff.h"
 #include "elf/arch.h"
 #include "elf/elf_file.h"
@@ -31,6 +32,9 @@ struct obj {
 	struct sec_index *idx;		/* by section index */
 	struct hashtab funcs, data;	/* by name */
 	bool has_fentry;		/* the object has ftrace call site tables */
+	unsigned int kver;		/* KLP_KVER: the special tables' layouts; 0 unknown */
+	struct entry *entries;		/* special-table entries of functions, by function */
+	size_t nr_entries;
 	/*
 	 * The proof: a converted livepatch against the patched build, where
 	 * the kernel's symbols are .klp.sym names in one and plain ones in the
@@ -159,6 +163,7 @@ static bool in_data_section(const struct section *sec)
 }
 
 static char *clone_parent(const char *name);
+static bool is_func(const struct symbol *s);
 
 /*
  * The kernel's name of a symbol of a converted livepatch: klp-convert's
@@ -233,8 +238,14 @@ static void symbol_key(const struct obj *o, const struct symbol *s, struct strbu
 	}
 }
 
-/* What a relocation names, as text two objects can compare. */
-static void target_key(const struct obj *o, const struct reloc *r, struct strbuf *k)
+/*
+ * What a relocation names, as text two objects can compare. An
+ * instruction's pc-relative operand is relative to the instruction's end
+ * (the addend is the target minus the field's size); a table's ".long
+ * sym - ." field (in_table) is not.
+ */
+static void target_key_of(const struct obj *o, const struct reloc *r, bool in_table,
+			  struct strbuf *k)
 {
 	const struct symbol *s = r->sym;
 	const struct reloc_rule *rule;
@@ -247,14 +258,23 @@ static void target_key(const struct obj *o, const struct reloc *r, struct strbuf
 		return;
 	}
 	if (GELF_ST_TYPE(s->sym.st_info) != STT_SECTION || !s->sec) {
-		symbol_key(o, s, k);
-		strbuf_addf(k, "%+" PRId64, a);
-		return;
+		/*
+		 * A local label in a string or constant section (.LC0, which
+		 * the assembler keeps for an asm operand such as __bug_table's
+		 * __FILE__) is renumbered as any literal: it goes by contents.
+		 */
+		if (!s->sec || !(s->sec->sh.sh_flags & SHF_MERGE) ||
+		    GELF_ST_BIND(s->sym.st_info) != STB_LOCAL) {
+			symbol_key(o, s, k);
+			strbuf_addf(k, "%+" PRId64, a);
+			return;
+		}
+		a = (int64_t)((uint64_t)a + s->sym.st_value);
 	}
 	sec = s->sec;
 	rule = o->arch ? arch_reloc_rule(o->arch, r->type) : NULL;
 	/* Wrapping: an addend is whatever the object says. */
-	at = (int64_t)((uint64_t)a + (rule && rule->pcrel ? rule->size : 0));
+	at = (int64_t)((uint64_t)a + (rule && rule->pcrel && !in_table ? rule->size : 0));
 	if ((sec->sh.sh_flags & SHF_MERGE) && sec->data && at >= 0 && (uint64_t)at < sec->size) {
 		if (sec->sh.sh_flags & SHF_STRINGS) {
 			/* A string literal: its text, wherever the assembler put it. */
@@ -298,6 +318,11 @@ static void target_key(const struct obj *o, const struct reloc *r, struct strbuf
 		return;
 	}
 	strbuf_addf(k, "%s%+" PRId64, sec->name, a);
+}
+
+static void target_key(const struct obj *o, const struct reloc *r, struct strbuf *k)
+{
+	target_key_of(o, r, false, k);
 }
 
 /* The relocations of sym's bytes, compared by what they name. */
@@ -393,6 +418,212 @@ static bool same_bytes(struct obj *a, const struct symbol *sa, const struct symb
 	return same;
 }
 
+/*
+ * The special tables whose entries say what a function does beside its
+ * bytes: WARN_ON to WARN_ON_ONCE changes only a __bug_table entry's
+ * flags, an alternative only its feature bit. Each entry goes with the
+ * function its first field points into. The other tables (ORC, ftrace's,
+ * the return and call sites) follow from the code itself.
+ */
+static const struct compared_table {
+	const char *name;
+	size_t line_at;		/* a __LINE__ field, not compared by the diffing; 0: none */
+} compared_tables[] = {
+	{ "__bug_table", 8 },	/* bug_addr_disp, file_disp, line, flags */
+	{ "__ex_table", 0 },
+	{ "__jump_table", 0 },
+	{ ".altinstructions", 0 },
+	{ ".static_call_sites", 0 },
+};
+
+struct entry {
+	const struct symbol *fn;
+	const struct section *sec;
+	const struct compared_table *table;
+	uint64_t at;		/* the entry's offset in sec */
+	uint64_t pos;		/* where in fn it points */
+	size_t size;
+};
+
+static int cmp_entry(const void *a, const void *b)
+{
+	const struct entry *x = a, *y = b;
+
+	if (x->fn->idx != y->fn->idx)
+		return x->fn->idx < y->fn->idx ? -1 : 1;
+	if (x->pos != y->pos)
+		return x->pos < y->pos ? -1 : 1;
+	if (x->sec->idx != y->sec->idx)
+		return x->sec->idx < y->sec->idx ? -1 : 1;
+	return x->at < y->at ? -1 : x->at > y->at;
+}
+
+/* Where a table's field points: its section and offset there. */
+static int64_t reloc_points_at(const struct reloc *r, const struct section **sec)
+{
+	int64_t at = r->addend;
+
+	*sec = r->sym ? r->sym->sec : NULL;
+	if (r->sym && GELF_ST_TYPE(r->sym->sym.st_info) != STT_SECTION)
+		at = (int64_t)((uint64_t)at + r->sym->sym.st_value);
+	return at;
+}
+
+static void index_entries(struct obj *o)
+{
+	size_t alloc = 0, t;
+
+	if (!o->arch || o->elf->ehdr.e_machine != EM_X86_64)
+		return;
+	for (t = 0; t < ARRAY_SIZE(compared_tables); t++) {
+		struct section *sec = elf_find_section(o->elf, compared_tables[t].name);
+		size_t es = special_entry_size(compared_tables[t].name, o->kver), i;
+		struct sec_index *si;
+
+		if (!sec || !es)
+			continue;
+		si = relocs_of(o, sec);
+		for (i = 0; i < si->nr_relocs; i++) {
+			const struct reloc *r = si->relocs[i];
+			const struct section *to;
+			const struct symbol *fn;
+			int64_t at;
+
+			if (r->offset % es)
+				continue;
+			at = reloc_points_at(r, &to);
+			fn = to ? containing(o, to, at) : NULL;
+			if (!fn || !is_func(fn))
+				continue;
+			grow_array(&o->entries, &alloc, o->nr_entries + 1, sizeof(*o->entries));
+			o->entries[o->nr_entries++] = (struct entry){
+				.fn = fn, .sec = sec, .table = &compared_tables[t], .at = r->offset,
+				.pos = at - fn->sym.st_value, .size = es,
+			};
+		}
+	}
+	if (o->nr_entries)
+		qsort(o->entries, o->nr_entries, sizeof(*o->entries), cmp_entry);
+}
+
+/* fn's entries: *nr of them from the returned one. */
+static const struct entry *entries_of(const struct obj *o, const struct symbol *fn, size_t *nr)
+{
+	size_t lo = 0, hi = o->nr_entries, n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (o->entries[mid].fn->idx < fn->idx)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (n = 0; lo + n < o->nr_entries && o->entries[lo + n].fn == fn; n++)
+		;
+	*nr = n;
+	return n ? &o->entries[lo] : NULL;
+}
+
+/*
+ * A relocation of an entry, as text: as target_key(), except that an
+ * alternative's replacement goes by nothing more than being one, since
+ * its offset moves with every alternative before it in the file.
+ */
+static void entry_target_key(const struct obj *o, const struct reloc *r, struct strbuf *k)
+{
+	const struct section *to;
+
+	reloc_points_at(r, &to);
+	if (to && !strcmp(to->name, ".altinstr_replacement")) {
+		strbuf_addf(k, "%u:.altinstr_replacement", r->type);
+		return;
+	}
+	target_key_of(o, r, true, k);
+}
+
+static bool same_entry(struct obj *a, const struct entry *ea, struct obj *b,
+		       const struct entry *eb, struct strbuf *why)
+{
+	struct sec_index *ia = relocs_of(a, ea->sec), *ib = relocs_of(b, eb->sec);
+	const unsigned char *pa, *pb;
+	struct strbuf ka = { 0 }, kb = { 0 };
+	unsigned char *mask;
+	size_t i, j, n = ea->size;
+	bool same = true;
+
+	if (!ea->sec->data || !eb->sec->data || ea->at + n > ea->sec->size ||
+	    eb->at + n > eb->sec->size)
+		return ea->sec->data == eb->sec->data;
+	pa = ea->sec->data + ea->at;
+	pb = eb->sec->data + eb->at;
+	mask = xcalloc(1, n);
+	if (ea->table->line_at && !a->prove)
+		mask[ea->table->line_at] = mask[ea->table->line_at + 1] = 1;
+	i = reloc_lower(ia, ea->at);
+	j = reloc_lower(ib, eb->at);
+	for (;; i++, j++) {
+		bool enda = i >= ia->nr_relocs || ia->relocs[i]->offset >= ea->at + n;
+		bool endb = j >= ib->nr_relocs || ib->relocs[j]->offset >= eb->at + n;
+		const struct reloc_rule *rule;
+		uint64_t w, k;
+
+		if (enda || endb) {
+			same = enda && endb;
+			break;
+		}
+		if (ia->relocs[i]->offset - ea->at != ib->relocs[j]->offset - eb->at) {
+			same = false;
+			break;
+		}
+		ka.len = kb.len = 0;
+		entry_target_key(a, ia->relocs[i], &ka);
+		entry_target_key(b, ib->relocs[j], &kb);
+		if (ka.len != kb.len || memcmp(ka.buf, kb.buf, ka.len)) {
+			same = false;
+			break;
+		}
+		rule = a->arch ? arch_reloc_rule(a->arch, ia->relocs[i]->type) : NULL;
+		w = rule && rule->size ? rule->size : 4;
+		for (k = 0; k < w && ia->relocs[i]->offset - ea->at + k < n; k++)
+			mask[ia->relocs[i]->offset - ea->at + k] = 1;
+	}
+	for (i = 0; i < n && same; i++)
+		same = mask[i] || pa[i] == pb[i];
+	if (!same)
+		strbuf_addf(why, "its %s entry for +0x%" PRIx64 " differs", ea->sec->name, ea->pos);
+	free(mask);
+	strbuf_release(&ka);
+	strbuf_release(&kb);
+	return same;
+}
+
+/* The special-table entries of two functions with the same code. */
+static bool same_entries(struct obj *a, const struct symbol *sa, struct obj *b,
+			 const struct symbol *sb, struct strbuf *why)
+{
+	size_t na, nb, i;
+	const struct entry *ea = entries_of(a, sa, &na), *eb = entries_of(b, sb, &nb);
+
+	for (i = 0; i < na && i < nb; i++) {
+		if (strcmp(ea[i].sec->name, eb[i].sec->name) || ea[i].pos != eb[i].pos) {
+			strbuf_addf(why, "its %s entry for +0x%" PRIx64 " is now %s's for +0x%" PRIx64,
+				    ea[i].sec->name, ea[i].pos, eb[i].sec->name, eb[i].pos);
+			return false;
+		}
+		if (!same_entry(a, &ea[i], b, &eb[i], why))
+			return false;
+	}
+	if (na != nb) {
+		const struct entry *e = na > nb ? &ea[i] : &eb[i];
+
+		strbuf_addf(why, "its %s entry for +0x%" PRIx64 " was %s", e->sec->name, e->pos,
+			    na > nb ? "removed" : "added");
+		return false;
+	}
+	return true;
+}
+
 /* Equal, or false with what differs first in why. */
 static bool same_symbol(struct obj *a, const struct symbol *sa, struct obj *b,
 			const struct symbol *sb, struct strbuf *why)
@@ -402,7 +633,8 @@ static bool same_symbol(struct obj *a, const struct symbol *sa, struct obj *b,
 			    (uint64_t)sb->sym.st_size);
 		return false;
 	}
-	return same_relocs(a, sa, b, sb, why) && same_bytes(a, sa, sb, why);
+	return same_relocs(a, sa, b, sb, why) && same_bytes(a, sa, sb, why) &&
+	       (!is_func(sa) || same_entries(a, sa, b, sb, why));
 }
 
 static bool is_func(const struct symbol *s)
@@ -509,13 +741,14 @@ static void obj_close(struct obj *o)
 			free(o->idx[i].relas);
 		}
 	free(o->idx);
+	free(o->entries);
 	hashtab_free(&o->funcs);
 	hashtab_free(&o->data);
 	elf_close(o->elf);
 	memset(o, 0, sizeof(*o));
 }
 
-static int obj_open(struct obj *o, const char *path)
+static int obj_open(struct obj *o, const char *path, unsigned int kver)
 {
 	struct section *sec;
 	struct symbol *s;
@@ -554,6 +787,8 @@ static int obj_open(struct obj *o, const char *path)
 		if (o->idx[i].nr_syms)
 			qsort(o->idx[i].syms, o->idx[i].nr_syms, sizeof(*o->idx[i].syms), cmp_sym);
 	index_fentry(o);
+	o->kver = kver;
+	index_entries(o);
 	return 0;
 }
 
@@ -780,9 +1015,13 @@ static struct ref *index_refs(struct obj *o, size_t *nr)
 		code = in->sh.sh_flags & SHF_EXECINSTR;
 		if (!code && !holds_addresses(in))
 			continue;
+		/*
+		 * Code in no function (.altinstr_aux, .altinstr_replacement)
+		 * is a part of the function it jumps back into, not a caller.
+		 */
 		for (j = 0; j < rela->nr_relocs; j++) {
 			const struct reloc *r = &rela->relocs[j];
-			const struct symbol *t = r->sym;
+			const struct symbol *t = r->sym, *from;
 
 			if (r->removed || !t || !t->sec)
 				continue;
@@ -794,11 +1033,11 @@ static struct ref *index_refs(struct obj *o, size_t *nr)
 			}
 			if (!t || !is_func(t) || GELF_ST_BIND(t->sym.st_info) != STB_LOCAL)
 				continue;
+			from = code ? containing(o, (struct section *)in, r->offset) : NULL;
+			if (code && !from)
+				continue;
 			grow_array(&refs, &alloc, n + 1, sizeof(*refs));
-			refs[n++] = (struct ref){
-				.to = t, .in = in,
-				.from = code ? containing(o, (struct section *)in, r->offset) : NULL,
-			};
+			refs[n++] = (struct ref){ .to = t, .in = in, .from = from };
 		}
 	}
 	if (n)
@@ -879,7 +1118,8 @@ static void carry_notrace(struct obj *o, struct obj *p, struct findings *fs, con
 	free(work);
 }
 
-int objdiff(const char *orig, const char *patched, const char *path, struct objdiff_result *res)
+int objdiff(const char *orig, const char *patched, const char *path, unsigned int kver,
+	    struct objdiff_result *res)
 {
 	const struct symbol **notrace = NULL;
 	size_t nr_notrace = 0, alloc_notrace = 0;
@@ -890,9 +1130,9 @@ int objdiff(const char *orig, const char *patched, const char *path, struct objd
 	size_t i, n;
 
 	memset(res, 0, sizeof(*res));
-	if (obj_open(&o, orig))
+	if (obj_open(&o, orig, kver))
 		return -1;
-	if (obj_open(&p, patched)) {
+	if (obj_open(&p, patched, kver)) {
 		obj_close(&o);
 		return -1;
 	}
@@ -969,16 +1209,16 @@ void objdiff_release(struct objdiff_result *res)
 	memset(res, 0, sizeof(*res));
 }
 
-int objdiff_prove(const char *ko, const char *patched, const char *const *names, size_t nr,
-		  char **why)
+int objdiff_prove(const char *ko, const char *patched, unsigned int kver, const char *const *names,
+		  size_t nr, char **why)
 {
 	struct obj k, p;
 	struct strbuf wb = { 0 };
 	size_t i;
 
-	if (obj_open(&k, ko))
+	if (obj_open(&k, ko, kver))
 		return -1;
-	if (obj_open(&p, patched)) {
+	if (obj_open(&p, patched, kver)) {
 		obj_close(&k);
 		return -1;
 	}

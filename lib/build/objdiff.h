@@ -69,10 +69,12 @@ struct objdiff_result {
 
 /*
  * Compare orig with patched, the objects of source file path (for
- * messages). 0 with the findings in res (res->errors counts the refusals),
+ * messages), of a kernel of version kver (KLP_KVER; 0 when not known: the
+ * special tables whose layout changed are then not compared). 0 with the findings in res (res->errors counts the refusals),
  * or -1 after a message when an object cannot be read.
  */
-int objdiff(const char *orig, const char *patched, const char *path, struct objdiff_result *res);
+int objdiff(const char *orig, const char *patched, const char *path, unsigned int kver,
+	    struct objdiff_result *res);
 void objdiff_release(struct objdiff_result *res);
 
 /*
@@ -83,7 +85,7 @@ void objdiff_release(struct objdiff_result *res);
  * else what differs first, at which offset (malloc'ed). 0, or -1 after a
  * message when an object cannot be read.
  */
-int objdiff_prove(const char *ko, const char *patched, const char *const *names, size_t nr,
-		  char **why);
+int objdiff_prove(const char *ko, const char *patched, unsigned int kver, const char *const *names,
+		  size_t nr, char **why);
 
 #endif

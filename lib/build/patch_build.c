@@ -98,13 +98,13 @@ static void print_finding(const struct fn_finding *f, const char *path)
 			printf("    uses %s (%s)\n", f->uses[i].name, use_kind_name(f->uses[i].kind));
 }
 
-int patch_diff_objects(const char *orig, const char *patched, bool quiet)
+int patch_diff_objects(const char *orig, const char *patched, unsigned int kver, bool quiet)
 {
 	struct objdiff_result res;
 	size_t j;
 	int ret;
 
-	if (objdiff(orig, patched, patched, &res))
+	if (objdiff(orig, patched, patched, kver, &res))
 		return 1;
 	if (!quiet)
 		for (j = 0; j < res.nr; j++)
@@ -135,7 +135,7 @@ int patch_extract_objects(const char *orig, const char *patched, const char *out
 		return 1;
 	}
 	eo.map = map;
-	if (objdiff(orig, patched, patched, &res)) {
+	if (objdiff(orig, patched, patched, kver, &res)) {
 		symmap_free(map);
 		return 1;
 	}
@@ -154,13 +154,13 @@ int patch_extract_objects(const char *orig, const char *patched, const char *out
 	return ret;
 }
 
-int patch_prove_objects(const char *ko, const char *patched, const char *const *names,
-			size_t nr)
+int patch_prove_objects(const char *ko, const char *patched, unsigned int kver,
+			const char *const *names, size_t nr)
 {
 	char **why = xcalloc(nr, sizeof(*why));
 	size_t i, bad = 0;
 
-	if (objdiff_prove(ko, patched, names, nr, why)) {
+	if (objdiff_prove(ko, patched, kver, names, nr, why)) {
 		free(why);
 		return 1;
 	}
@@ -319,9 +319,10 @@ static int install_file(const char *from, const char *path)
  * and what each relocation names as the compiler made them. 0 with
  * *proved, or -1 after a message for each that differs.
  */
-static int prove(const char *output, const char *ko, const struct patch_files *pf,
-		 const struct rebuilt *patched, const struct objdiff_result *diffres,
-		 const struct lp_func *funcs, size_t nr_funcs, size_t *proved)
+static int prove(const char *output, const char *ko, unsigned int kver,
+		 const struct patch_files *pf, const struct rebuilt *patched,
+		 const struct objdiff_result *diffres, const struct lp_func *funcs,
+		 size_t nr_funcs, size_t *proved)
 {
 	size_t i, j, k, bad = 0;
 
@@ -338,7 +339,7 @@ static int prove(const char *output, const char *ko, const struct patch_files *p
 				fns[n] = &r->fns[j];
 				names[n++] = r->fns[j].name;
 			}
-		if (n && objdiff_prove(ko, patched[i].object, names, n, why)) {
+		if (n && objdiff_prove(ko, patched[i].object, kver, names, n, why)) {
 			bad++;
 			n = 0;
 		}
@@ -537,7 +538,8 @@ static int make_livepatch(const struct patch_build_opts *o, struct source_ctx *c
 
 	if (stage_begin(st))
 		goto out;
-	if (prove(output, conv, pf, patched, diffres, funcs, nr_funcs, &proved))
+	if (prove(output, conv, kernel_version(ctx->srcver), pf, patched, diffres, funcs, nr_funcs,
+		  &proved))
 		goto out;
 	stage_end(st, "proving", "%zu function%s identical to the patched build", proved,
 		  proved == 1 ? "" : "s");
@@ -691,7 +693,7 @@ int patch_build(const struct patch_build_opts *o)
 
 		if (stage_begin(&st))
 			goto out;
-		if (objdiff(orig[i].object, patched[i].object, pf.paths[i], &res))
+		if (objdiff(orig[i].object, patched[i].object, pf.paths[i], kernel_version(ctx.srcver), &res))
 			goto out;
 		for (j = 0; j < res.nr; j++) {
 			c += res.fns[j].change == FN_CHANGED;

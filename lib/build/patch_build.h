@@ -31,7 +31,7 @@ int patch_build(const struct patch_build_opts *o);
  * -ffunction-sections -fdata-sections: the findings on stdout, and exit
  * status 1 when the change is one a livepatch cannot make.
  */
-int patch_diff_objects(const char *orig, const char *patched, bool quiet);
+int patch_diff_objects(const char *orig, const char *patched, unsigned int kver, bool quiet);
 
 /*
  * The extracting stage alone: the livepatch's part of one file from its two
@@ -46,7 +46,7 @@ int patch_extract_objects(const char *orig, const char *patched, const char *out
  * livepatch against the patched build. Exit status 0 when all are the
  * same (-v: a line for each), 1 with a message for each that is not.
  */
-int patch_prove_objects(const char *ko, const char *patched, const char *const *names,
-			size_t nr);
+int patch_prove_objects(const char *ko, const char *patched, unsigned int kver,
+			const char *const *names, size_t nr);
 
 #endif

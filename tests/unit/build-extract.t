@@ -58,6 +58,17 @@ static __attribute__((noinline, used)) void other(void) { asm volatile(""); }
 #else
 #define ALTERNATIVE(repl) do { } while (0)
 #endif
+#ifdef WARN
+/* As the kernel's WARN(): __FILE__ an asm operand, which the assembler names .LCn. */
+#define WARNING() asm volatile("1: ud2\n.pushsection __bug_table,\"aw\"\n.long 1b - .\n" \
+			       ".long %c0 - .\n.word %c1\n.word 0x0901\n.popsection" \
+			       :: "i"(__FILE__), "i"(__LINE__))
+int warned(int x)
+{
+	WARNING();
+	return x * WARN;
+}
+#endif
 #ifdef SHIFT
 /* A new function with a static of the same name: gcc numbers the statics anew. */
 static int __attribute__((noinline)) early(void) { static int calls; return ++calls; }
@@ -181,6 +192,22 @@ like "$rc:$out" "^1:.*'\.my_table'.*special section" "an unknown special section
 fx -DUNKNOWN_TABLE -o "$T/orig.o"
 extract_of UNKNOWN_TABLE 'MSG="new %d\n"'
 like "$rc:$out" "^1:.*'\.my_table'" "... also when the original has it too"
+fx -o "$T/orig.o"
+
+# A __bug_table entry whose file is a local label in a string section
+# the function's code does not use, which the original build has too.
+fx -DWARN=1 -o "$T/orig.o"
+map 'ffffffff81000b00 T warned' > "$T/warn.map"
+MAP=warn.map extract_of WARN=2
+is "$rc" 0 "a WARN() whose __FILE__ is a .LC label: extracted" "$out"
+lc=$(readelf -rW "$T/out.o" | sed -n '/rela__bug_table/,/^$/p' | awk '$1 ~ /^0*4$/ { print $5 }')
+case $lc in
+.LC*)
+	like "$(readelf -sW "$T/out.o" | awk -v l="$lc" '$8 == l')" 'NOTYPE +LOCAL +DEFAULT +[0-9]+ ' \
+		"... the label ($lc) is the livepatch's own string, not a kernel symbol"
+	;;
+*) skip "... the label is the livepatch's own string" "gcc named __FILE__ by its section ($lc)" ;;
+esac
 fx -o "$T/orig.o"
 
 # The alternatives: the kept function's entry; the replacement of the other

@@ -124,6 +124,18 @@ int late(void) { static int calls; return ++calls; }
 #ifndef DROP
 int dropped(int x) { return printk("dropped %d\n", x); }
 #endif
+/* As the kernel's WARN(): its flags (ONCE, TAINT) only in __bug_table, with __LINE__. */
+#ifndef BUG_FLAGS
+#define BUG_FLAGS 0x0900
+#endif
+int warns(int x)
+{
+	if (x > 10)
+		asm volatile("1: ud2\n.pushsection __bug_table,\"aw\"\n"
+			     ".long 1b - .\n.long %c0 - .\n.word %c1\n.word %c2\n.popsection"
+			     :: "i"(__FILE__), "i"(__LINE__), "i"(BUG_FLAGS));
+	return x;
+}
 C
 
 # As klp-build builds: function and data sections, ftrace's call sites.
@@ -176,6 +188,20 @@ fi
 
 diff_of SHIFT
 is "$rc:$(found)" "0:new shifted " "lines and __COUNTER__ moved under a debug descriptor: its user unchanged"
+bug_line() { readelf -x __bug_table "$1" | sed -n 's/^  0x00000000 [0-9a-f]* [0-9a-f]* \([0-9a-f]\{4\}\).*/\1/p'; }
+a=$(bug_line "$T/base.o") b=$(bug_line "$T/v.o")
+if [ -n "$a" ] && [ -n "$b" ] && [ "$a" != "$b" ]; then
+	pass "... and warns, whose __bug_table line moved ($a, then $b)"
+else
+	fail "... and warns, whose __bug_table line moved" "$a, then $b"
+fi
+
+# The special tables: what a function does beside its bytes.
+diff_of BUG_FLAGS=0x0901
+is "$rc:$(found)" "0:changed warns " "WARN_ON to WARN_ON_ONCE: only the __bug_table entry's flags, the function changed"
+like "$out" 'changed function: warns ' "... reported"
+diff_of BUG_FLAGS=0x0901 -v
+like "$out" 'warns: its __bug_table entry for \+0x[0-9a-f]+ differs' "... saying which entry"
 
 diff_of 'UNCHANGED_MSG="changed %d\n"'
 is "$rc:$(found)" "0:changed unchanged " "a changed string literal: its user changed"
