@@ -4,14 +4,15 @@
  * only the files they touch, twice, with klp-source's exact rebuild.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-
-#include <fcntl.h>
 
 #include "base/interrupt.h"
 #include "build/apply.h"
@@ -594,6 +595,75 @@ out:
 	return ret;
 }
 
+/* A touched file's patched build, its variant named after its contents. */
+static int rebuild_patched(struct source_ctx *ctx, const char *scratch, const char *path,
+			   struct rebuilt *out)
+{
+	char *from = xasprintf("%s/%s", scratch, path), *text = read_text(from), *variant;
+	struct rebuild_how how = { .cflags = SPLIT_CFLAGS, .from = from };
+	int rc;
+
+	if (!text) {
+		pr_err("%s: %s", from, strerror(errno));
+		free(from);
+		return -1;
+	}
+	/* The patched objects are kept by their source's contents. */
+	variant = xasprintf("patched/%016llx",
+			    (unsigned long long)hash_str(text) ^ hash_str(SPLIT_CFLAGS));
+	free(text);
+	how.variant = variant;
+	rc = source_rebuild_how(ctx, path, &how, out);
+	free(variant);
+	free(from);
+	return rc;
+}
+
+/*
+ * The patched files compile in a child while this process compiles the
+ * originals: two compilers on two cores. The child only fills
+ * klp-source's cache, silently; the "building patched" stage then finds
+ * its objects there, or builds (and reports) what it could not. The
+ * process id, or 0 to build in turn.
+ */
+static pid_t build_behind(struct source_ctx *ctx, const char *scratch,
+			  const struct patch_files *pf)
+{
+	pid_t pid;
+	size_t i;
+	int null;
+
+	fflush(stdout);
+	fflush(stderr);
+	pid = fork();
+	if (pid)
+		return pid < 0 ? 0 : pid;
+	null = open("/dev/null", O_WRONLY);
+	if (null >= 0) {
+		dup2(null, 1);
+		dup2(null, 2);
+	}
+	for (i = 0; i < pf->nr && !interrupted(); i++) {
+		struct rebuilt r;
+
+		if (!rebuild_patched(ctx, scratch, pf->paths[i], &r))
+			rebuilt_free(&r);
+	}
+	_exit(0);
+}
+
+static void wait_behind(pid_t *pid)
+{
+	int status;
+
+	if (*pid <= 0)
+		return;
+	while (waitpid(*pid, &status, 0) < 0)
+		if (errno != EINTR)
+			break;
+	*pid = 0;
+}
+
 int patch_build(const struct patch_build_opts *o)
 {
 	struct diff *diffs = xcalloc(o->nr_patches, sizeof(*diffs));
@@ -606,6 +676,7 @@ int patch_build(const struct patch_build_opts *o)
 	char *scratch = NULL, *output = NULL;
 	size_t i, changed = 0, added = 0, errors = 0;
 	int ret = 1, refused = 0;
+	pid_t behind = 0;
 
 	/* Every patch is read and checked before anything is built. */
 	for (i = 0; i < (size_t)o->nr_patches; i++) {
@@ -653,6 +724,7 @@ int patch_build(const struct patch_build_opts *o)
 
 	orig = xcalloc(pf.nr, sizeof(*orig));
 	patched = xcalloc(pf.nr, sizeof(*patched));
+	behind = build_behind(&ctx, scratch, &pf);
 	for (i = 0; i < pf.nr; i++) {
 		struct rebuild_how how = { .variant = "split", .cflags = SPLIT_CFLAGS };
 
@@ -663,25 +735,13 @@ int patch_build(const struct patch_build_opts *o)
 		stage_end(&st, "building original", "%s (%s)", pf.paths[i], where(&orig[i]));
 	}
 	for (i = 0; i < pf.nr; i++) {
-		char *from = xasprintf("%s/%s", scratch, pf.paths[i]), *text = read_text(from);
-		char *variant;
-		struct rebuild_how how = { .cflags = SPLIT_CFLAGS, .from = from };
-		int rc;
-
-		if (!text) {
-			pr_err("%s: %s", from, strerror(errno));
-			free(from);
+		if (stage_begin(&st))
 			goto out;
-		}
-		/* The patched objects are kept by their source's contents. */
-		variant = xasprintf("patched/%016llx",
-				    (unsigned long long)hash_str(text) ^ hash_str(SPLIT_CFLAGS));
-		free(text);
-		how.variant = variant;
-		rc = stage_begin(&st) ?: source_rebuild_how(&ctx, pf.paths[i], &how, &patched[i]);
-		free(variant);
-		free(from);
-		if (rc)
+		/* While this waits for the child, a signal goes on to it. */
+		interrupt_child(behind);
+		wait_behind(&behind);
+		interrupt_child(0);
+		if (interrupt_check() || rebuild_patched(&ctx, scratch, pf.paths[i], &patched[i]))
 			goto out;
 		stage_end(&st, "building patched", "%s (%s)", pf.paths[i], where(&patched[i]));
 	}
@@ -722,6 +782,10 @@ int patch_build(const struct patch_build_opts *o)
 	}
 	ret = make_livepatch(o, &ctx, &st, scratch, output, &pf, orig, patched, diffres) ? 1 : 0;
 out:
+	/* Stopped early: the child's compile is of no use, its scratch directory goes with it. */
+	if (behind > 0)
+		kill(behind, SIGTERM);
+	wait_behind(&behind);
 	if (diffres)
 		for (i = 0; i < pf.nr; i++)
 			objdiff_release(&diffres[i]);

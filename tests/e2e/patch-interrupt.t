@@ -36,8 +36,9 @@ sed "s/^\tseq_putc(m, .\\\\n.);\$/\tseq_puts(m, \" $mark\\\\n\");/" "$tree/fs/pr
 (cd "$T" && diff -u a/fs/proc/cmdline.c b/fs/proc/cmdline.c) > "$T/cmdline.patch"
 [ -s "$T/cmdline.patch" ] || skip_all "fs/proc/cmdline.c has no seq_putc(m, '\\n') line to change"
 
-# stop SIG: start klp-build, send SIG to it (not its process group) once
-# it compiles the patched file; rc, err.
+# stop SIG: start klp-build, send SIG to it (not its process group) while
+# it compiles (the original in this process, the patched file in a
+# child); rc, err.
 stop() {
 	local pid i
 	(cd "$T/run" && exec env TMPDIR="$T/tmp" "$KB" -k "$kdir" \
@@ -45,10 +46,10 @@ stop() {
 		> "$T/out" 2> "$T/err") &
 	pid=$!
 	for ((i = 0; i < 600; i++)); do
-		grep -q '^  building original' "$T/out" 2>/dev/null && break
+		grep -q '^  applying' "$T/out" 2>/dev/null && break
 		sleep 0.1
 	done
-	sleep 0.5
+	sleep 1
 	kill -s "$1" "$pid"
 	{ wait "$pid"; } 2> /dev/null	# the shell's "Hangup" notice
 	rc=$?
@@ -61,8 +62,10 @@ for sig in TERM HUP; do
 	is "$rc" "$((128 + num))" "SIG$sig: klp-build dies of the signal (exit $((128 + num)))"
 	like "$err" '^klp-build: error: interrupted by ' "SIG$sig: it says it was interrupted"
 	unlike "$err" 'Kbuild failed' "SIG$sig: ... and not that the build failed"
-	like "$(cat "$T/out")" '^  building original' "SIG$sig: it was stopped while it compiled"
-	unlike "$(cat "$T/out")" '^  building patched' "SIG$sig: ... before the patched file was built"
+	like "$(cat "$T/out")" '^  applying' "SIG$sig: it was stopped after applying"
+	unlike "$(cat "$T/out")" '^  building original' "SIG$sig: ... while it compiled"
+	sleep 1
+	is "$(pgrep -f -- "$cache" | tr '\n' ' ')" "" "SIG$sig: no make or gcc of it runs on"
 	is "$(ls -A "$T/tmp")" "" "SIG$sig: no scratch tree is left in TMPDIR"
 	is "$(find "$cache" -name 'build.*' 2>/dev/null)" "" \
 		"SIG$sig: no half-built object is left in the cache"
