@@ -68,7 +68,9 @@ done
 		echo "klp_wait $mod"
 		echo "( set -e"
 		cat "$dir/$name-LOADED.test"
-		echo ") && echo 'loaded test: ok' || echo \"loaded test: failed (\$?)\""
+		# set -e holds only in a command whose status no && or || tests.
+		echo ")"
+		echo "rc=\$?; [ \$rc = 0 ] && echo 'loaded test: ok' || echo \"loaded test: failed (\$rc)\""
 		echo "echo 0 > /sys/kernel/livepatch/$mod/enabled"
 		echo "klp_wait $mod"
 		echo "rmmod $mod && echo 'rmmod: ok'"
