@@ -12,6 +12,7 @@
 #include "build/objdiff.h"
 #include "elf/arch.h"
 #include "elf/elf_file.h"
+#include "elf/jump_sites.h"
 
 /* What one section holds, sorted once: relocations by offset, symbols by value. */
 struct sec_index {
@@ -42,6 +43,8 @@ struct obj {
 	 * and the patched build's in the other.
 	 */
 	bool prove;
+	/* The proof's patched build: the static branches the module's objtool made NOPs. */
+	struct jump_sites jumps;
 };
 
 static int cmp_reloc(const void *a, const void *b)
@@ -410,10 +413,21 @@ static bool same_bytes(struct obj *a, const struct symbol *sa, const struct symb
 		for (k = 0; k < w && ia->relocs[r]->offset - va + k < n; k++)
 			mask[ia->relocs[r]->offset - va + k] = 1;
 	}
-	for (i = 0; i < n && same; i++)
-		same = mask[i] || pa[i] == pb[i];
-	if (!same)
-		strbuf_addf(why, "the bytes differ at +0x%" PRIx64, i - 1);
+	for (i = 0; i < n; i++) {
+		unsigned int len;
+
+		if (mask[i] || pa[i] == pb[i])
+			continue;
+		/* A jmp differs from the NOP in its first byte: i is the site. */
+		len = jump_sites_nop(&a->jumps, sa->sec->idx, va + i, pa, pb, i, n);
+		if (len) {
+			i += len - 1;
+			continue;
+		}
+		same = false;
+		strbuf_addf(why, "the bytes differ at +0x%" PRIx64, i);
+		break;
+	}
 	free(mask);
 	return same;
 }
@@ -744,6 +758,7 @@ static void obj_close(struct obj *o)
 	free(o->entries);
 	hashtab_free(&o->funcs);
 	hashtab_free(&o->data);
+	jump_sites_free(&o->jumps);
 	elf_close(o->elf);
 	memset(o, 0, sizeof(*o));
 }
@@ -1223,6 +1238,12 @@ int objdiff_prove(const char *ko, const char *patched, unsigned int kver, const 
 		return -1;
 	}
 	k.prove = p.prove = true;
+	/*
+	 * Where objtool runs only at the module's link (6.12 with IBT), the
+	 * livepatch has the NOP of a static branch the patched build keeps
+	 * as the compiler's jmp.
+	 */
+	jump_sites_read(&p.jumps, p.elf, p.arch);
 	for (i = 0; i < nr; i++) {
 		const struct symbol *sk = lookup(&k.funcs, names[i]);
 		const struct symbol *sp = lookup(&p.funcs, names[i]);

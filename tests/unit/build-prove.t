@@ -110,4 +110,56 @@ like "$rc:$out" "^1:.*symbol 'unchanged':.*no function of that name in .*conv\\.
 echo 'not an object' > "$T/junk.ko"
 prove --prove-objects "$T/junk.ko" "$T/p.o" changed
 like "$rc:$out" "^1:.*junk\\.ko" "an input that is no object: an error naming it"
+
+# A static branch whose key asks objtool for a NOP (x86's bit 1): where
+# objtool runs only at the module's link (6.12 with IBT), the livepatch
+# has the NOP and the patched build the compiler's jmp.
+cat > "$T/jl.c" <<'C'
+extern int printk(const char *, ...);
+struct static_key { int enabled; } key_nop, key_jmp;
+static inline __attribute__((always_inline)) int branch(struct static_key *key, const int flag)
+{
+	asm goto("1: jmp %l[l_yes]\n\t"
+		 ".pushsection __jump_table, \"aw\"\n\t.balign 8\n\t"
+		 ".long 1b - .\n\t.long %l[l_yes] - .\n\t.quad %c0 + %c1 - .\n\t.popsection"
+		 : : "i" (key), "i" (flag) : : l_yes);
+	return 0;
+l_yes:
+	return 1;
+}
+int branchy(int x)
+{
+	if (branch(&key_nop, 2))
+		x += printk("nop\n");
+	if (branch(&key_jmp, 0))
+		x += printk("jmp\n");
+	return x;
+}
+C
+gcc -c -O2 -fno-pic -mcmodel=kernel -fno-asynchronous-unwind-tables -pg -mfentry \
+	-mrecord-mcount -ffunction-sections -fdata-sections -o "$T/jl.o" "$T/jl.c"
+# The sites: the code field (offset 0 of the 16-byte entry) of each __jump_table entry.
+sites=($(readelf -rW "$T/jl.o" | awk '/__jump_table/ { f = 1; next } /^Relocation/ { f = 0 }
+	f && $1 ~ /^[0-9a-f]+0$/ && $5 == ".text.branchy" { print "0x" $NF }'))
+off=$(readelf -SW "$T/jl.o" | sed 's/^ *\[ *[0-9]*\] *//' | awk '$1 == ".text.branchy" { print $4 }')
+value=$(readelf -sW "$T/jl.o" | awk '$4 == "FUNC" && $8 == "branchy" { print $2 }')
+site() {	# site N BYTES: jl.o with the Nth site's jmp replaced
+	cp "$T/jl.o" "$T/jl-$1.o"
+	printf "$2" | dd of="$T/jl-$1.o" bs=1 seek=$((0x$off + ${sites[$1]})) conv=notrunc 2>/dev/null
+}
+if [ ${#sites[@]} = 2 ] && [ "$(od -An -tx1 -j $((0x$off + ${sites[0]})) -N1 "$T/jl.o")" = " eb" ]; then
+	site 0 '\x66\x90'
+	prove --prove-objects "$T/jl-0.o" "$T/jl.o" branchy
+	is "$rc:$out" "0:" "a static branch objtool made a NOP: proved"
+	site 1 '\x66\x90'
+	prove --prove-objects "$T/jl-1.o" "$T/jl.o" branchy
+	like "$rc:$out" "^1:.*symbol 'branchy':.*the bytes differ at \\+0x$(printf %x $((sites[1] - 0x$value)))\$" \
+		"a NOP where the key keeps the jmp: the proof fails at the site"
+	site 0 '\x90\x90'
+	prove --prove-objects "$T/jl-0.o" "$T/jl.o" branchy
+	like "$rc:$out" "^1:.*the bytes differ at \\+0x$(printf %x $((sites[0] - 0x$value)))\$" \
+		"another NOP than objtool's: the proof fails"
+else
+	for i in 1 2 3; do skip "static branch $i" "gcc made no short jmp at the sites (${sites[*]})"; done
+fi
 done_testing
