@@ -98,6 +98,9 @@ struct ex {
 	size_t *nr_oat;
 	struct section **queue;		/* kept sections whose relocations are to be seen */
 	size_t nr_queue, alloc_queue;
+	struct section *aux;		/* .altinstr_aux, when kept code jumps into it */
+	uint64_t *aux_live;		/* where kept code jumps into it */
+	size_t nr_aux_live, alloc_aux_live;
 	int errors;
 };
 
@@ -367,6 +370,17 @@ static int take_reloc(struct ex *x, struct reloc *r, const char *fn)
 		return -1;
 	}
 	sec = t->sec;
+	if (!strcmp(sec->name, ".altinstr_aux")) {
+		/* static_cpu_has()'s slow path: settled once every kept function is known. */
+		rule = x->arch ? arch_reloc_rule(x->arch, r->type) : NULL;
+		at = (int64_t)((uint64_t)r->addend + (rule && rule->pcrel ? rule->size : 0) +
+			       (GELF_ST_TYPE(t->sym.st_info) == STT_SECTION ? 0 : t->sym.st_value));
+		x->aux = sec;
+		grow_array(&x->aux_live, &x->alloc_aux_live, x->nr_aux_live + 1,
+			   sizeof(*x->aux_live));
+		x->aux_live[x->nr_aux_live++] = at;
+		return 0;
+	}
 	/* A local label in a string section (.LC37, an asm operand's __FILE__) is a literal. */
 	if (GELF_ST_TYPE(t->sym.st_info) != STT_SECTION &&
 	    !(GELF_ST_BIND(t->sym.st_info) == STB_LOCAL && (sec->sh.sh_flags & SHF_MERGE)))
@@ -398,6 +412,74 @@ static int take_reloc(struct ex *x, struct reloc *r, const char *fn)
 	r->sym = c->sym;
 	r->addend = (int64_t)((uint64_t)r->addend - c->value);
 	return take_symbol(x, c->sym, fn);
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * .altinstr_aux holds static_cpu_has()'s slow paths of the whole file,
+ * one fragment per site (test the feature bit, jump back into the
+ * function), each starting where a function's code jumps into it. The
+ * livepatch keeps the section; the fragments of dropped functions are
+ * dead bytes there, their relocations (into dropped code) dropped.
+ */
+static void take_aux(struct ex *x)
+{
+	struct section *aux = x->aux, *sec;
+	uint64_t *starts = NULL;
+	size_t nr = 0, alloc = 0, i, j;
+
+	if (!aux)
+		return;
+	/* Every fragment's start: where any code of the file jumps into it. */
+	for_each_section(x->elf, sec, i) {
+		const struct section *from = sec->info;
+
+		if (sec->sh.sh_type != SHT_RELA || !from || from == aux ||
+		    !(from->sh.sh_flags & SHF_EXECINSTR))
+			continue;
+		for (j = 0; j < sec->nr_relocs; j++) {
+			const struct reloc *r = &sec->relocs[j];
+			const struct reloc_rule *rule;
+
+			if (r->removed || !r->sym || r->sym->sec != aux)
+				continue;
+			rule = x->arch ? arch_reloc_rule(x->arch, r->type) : NULL;
+			grow_array(&starts, &alloc, nr + 1, sizeof(*starts));
+			starts[nr++] = (uint64_t)r->addend + (rule && rule->pcrel ? rule->size : 0) +
+				       (GELF_ST_TYPE(r->sym->sym.st_info) == STT_SECTION ?
+					0 : r->sym->sym.st_value);
+		}
+	}
+	qsort(starts, nr, sizeof(*starts), cmp_u64);
+	qsort(x->aux_live, x->nr_aux_live, sizeof(*x->aux_live), cmp_u64);
+	if (aux->rela)
+		for (i = 0; i < aux->rela->nr_relocs; i++) {
+			struct reloc *r = &aux->rela->relocs[i];
+			size_t lo = 0, hi = nr;
+			uint64_t start;
+
+			/* The fragment r is in: the last start at or before it. */
+			while (lo < hi) {
+				size_t mid = lo + (hi - lo) / 2;
+
+				if (starts[mid] <= r->offset)
+					lo = mid + 1;
+				else
+					hi = mid;
+			}
+			start = lo ? starts[lo - 1] : 0;
+			if (!bsearch(&start, x->aux_live, x->nr_aux_live, sizeof(*x->aux_live), cmp_u64))
+				r->removed = true;
+		}
+	free(starts);
+	keep_section(x, aux);
+	x->st->data++;
 }
 
 static void drain(struct ex *x)
@@ -704,6 +786,8 @@ int extract(const struct extract_opts *o, struct extract_stats *st)
 	if (x.errors)
 		goto out;
 	drain(&x);
+	take_aux(&x);
+	drain(&x);
 	if (x.errors)
 		goto out;
 	take_specials(&x);
@@ -768,6 +852,7 @@ out:
 	free(x.keep);
 	free(x.done);
 	free(x.queue);
+	free(x.aux_live);
 	elf_close(x.elf);
 	elf_close(x.orig);
 	return ret;

@@ -69,6 +69,22 @@ int warned(int x)
 	return x * WARN;
 }
 #endif
+#ifdef AUX
+/* static_cpu_has() as 6.1 has it: the slow path a fragment in .altinstr_aux. */
+extern unsigned char cpu_caps[];
+static inline __attribute__((always_inline)) int cpu_has(void)
+{
+	asm goto("jmp 6f\n.pushsection .altinstr_aux,\"ax\"\n"
+		 "6: testb $1, cpu_caps(%%rip)\njnz %l[yes]\njmp %l[no]\n.popsection" :::: yes, no);
+no:
+	return 0;
+yes:
+	return 1;
+}
+#define CPU_HAS() cpu_has()
+#else
+#define CPU_HAS() 0
+#endif
 #ifdef SHIFT
 /* A new function with a static of the same name: gcc numbers the statics anew. */
 static int __attribute__((noinline)) early(void) { static int calls; return ++calls; }
@@ -83,13 +99,13 @@ int changed(int x)
 	ALTERNATIVE(".skip 5, 0xcc");
 	counter++;
 	return printk(MSG, helper(x) + file_global + exported_thing + counter + CALLS() + CALLS2()) +
-	       NEWCALL(x) + EARLY();
+	       NEWCALL(x) + EARLY() + CPU_HAS();
 }
 int unchanged(int x)
 {
 	EXT(2);
 	ALTERNATIVE("call %c0");
-	return printk("unchanged %d\n", helper(x));
+	return printk("unchanged %d\n", helper(x)) + CPU_HAS();
 }
 C
 
@@ -208,6 +224,17 @@ case $lc in
 	;;
 *) skip "... the label is the livepatch's own string" "gcc named __FILE__ by its section ($lc)" ;;
 esac
+fx -o "$T/orig.o"
+
+# static_cpu_has()'s fragments: the kept function's, the other one's dead.
+fx -DAUX -o "$T/orig.o"
+extract_of AUX 'MSG="new %d\n"'
+is "$rc" 0 "a function with a static_cpu_has() slow path in .altinstr_aux: extracted" "$out"
+aux=$(readelf -rW "$T/out.o" | sed -n '/rela.altinstr_aux/,/^$/p')
+like "$(readelf -SW "$T/out.o")" ' \.altinstr_aux ' "... with .altinstr_aux"
+like "$aux" '\.text\.changed' "... whose kept fragment jumps back into the kept function"
+like "$aux" 'cpu_caps' "... and tests the kernel's feature bits"
+unlike "$aux" 'unchanged' "... and the dropped function's fragment has no relocation left"
 fx -o "$T/orig.o"
 
 # The alternatives: the kept function's entry; the replacement of the other
