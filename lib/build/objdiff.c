@@ -612,27 +612,43 @@ static bool same_entry(struct obj *a, const struct entry *ea, struct obj *b,
 	return same;
 }
 
+/*
+ * The entries of a table both objects have: one only one has is objtool's
+ * doing (6.12 runs it on vmlinux.o, so a file's object has no
+ * .static_call_sites, while the livepatch's link makes them).
+ */
+static size_t next_shared(const struct entry *e, size_t i, size_t n, const struct obj *other)
+{
+	while (i < n && !elf_find_section(other->elf, e[i].sec->name))
+		i++;
+	return i;
+}
+
 /* The special-table entries of two functions with the same code. */
 static bool same_entries(struct obj *a, const struct symbol *sa, struct obj *b,
 			 const struct symbol *sb, struct strbuf *why)
 {
-	size_t na, nb, i;
+	size_t na, nb, i = 0, j = 0;
 	const struct entry *ea = entries_of(a, sa, &na), *eb = entries_of(b, sb, &nb);
 
-	for (i = 0; i < na && i < nb; i++) {
-		if (strcmp(ea[i].sec->name, eb[i].sec->name) || ea[i].pos != eb[i].pos) {
+	for (;; i++, j++) {
+		i = next_shared(ea, i, na, b);
+		j = next_shared(eb, j, nb, a);
+		if (i == na || j == nb)
+			break;
+		if (strcmp(ea[i].sec->name, eb[j].sec->name) || ea[i].pos != eb[j].pos) {
 			strbuf_addf(why, "its %s entry for +0x%" PRIx64 " is now %s's for +0x%" PRIx64,
-				    ea[i].sec->name, ea[i].pos, eb[i].sec->name, eb[i].pos);
+				    ea[i].sec->name, ea[i].pos, eb[j].sec->name, eb[j].pos);
 			return false;
 		}
-		if (!same_entry(a, &ea[i], b, &eb[i], why))
+		if (!same_entry(a, &ea[i], b, &eb[j], why))
 			return false;
 	}
-	if (na != nb) {
-		const struct entry *e = na > nb ? &ea[i] : &eb[i];
+	if (i != na || j != nb) {
+		const struct entry *e = i != na ? &ea[i] : &eb[j];
 
 		strbuf_addf(why, "its %s entry for +0x%" PRIx64 " was %s", e->sec->name, e->pos,
-			    na > nb ? "removed" : "added");
+			    i != na ? "removed" : "added");
 		return false;
 	}
 	return true;

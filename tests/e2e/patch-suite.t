@@ -70,6 +70,10 @@ for p in "$dir"/*.patch; do
 			fail "$name: livepatch built" "rc=$rc" "$err"
 		fi
 		like "$out" '^  checking +0 errors' "$name: klp-check found no error"
+		# The equivalence check covers every function of the livepatch.
+		nf=$(printf '%s\n' "$out" | grep -cE '^(changed|new) function: ')
+		np=$(printf '%s\n' "$out" | sed -n 's/^  proving  *\([0-9]*\) functions* identical to the patched build .*/\1/p')
+		is "$np" "$nf" "$name: all $nf function(s) proven identical to the patched build"
 		# NAME.sections: sections the livepatch must carry (the fix's __ex_table, __bug_table).
 		[ -f "$dir/$name.sections" ] && while read -r sec; do
 			like "$(readelf -SW "$T/ko/livepatch-$name.ko" 2>&1)" " ${sec//./\\.} " \
