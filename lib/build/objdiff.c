@@ -38,6 +38,12 @@ struct obj {
 	 * and the patched build's in the other.
 	 */
 	bool prove;
+	/* The patched object's jump label sites, by section and offset (the proof only). */
+	struct jump_site {
+		size_t sec;
+		uint64_t off;
+	} *sites;
+	size_t nr_sites;
 };
 
 static int cmp_reloc(const void *a, const void *b)
@@ -331,6 +337,69 @@ static bool same_relocs(struct obj *a, const struct symbol *sa, struct obj *b,
 	return same;
 }
 
+static int cmp_site(const void *a, const void *b)
+{
+	const struct jump_site *x = a, *y = b;
+
+	if (x->sec != y->sec)
+		return x->sec < y->sec ? -1 : 1;
+	return x->off < y->off ? -1 : x->off > y->off;
+}
+
+/* __jump_table: 16-byte entries, the first field the site's code (s32, relative). */
+static void index_jump_sites(struct obj *o)
+{
+	struct section *jt = elf_find_section(o->elf, "__jump_table");
+	size_t i, alloc = 0;
+
+	if (!jt || !jt->rela)
+		return;
+	for (i = 0; i < jt->rela->nr_relocs; i++) {
+		const struct reloc *r = &jt->rela->relocs[i];
+
+		if (r->removed || r->offset % 16 || !r->sym || !r->sym->sec)
+			continue;
+		grow_array(&o->sites, &alloc, o->nr_sites + 1, sizeof(*o->sites));
+		o->sites[o->nr_sites++] = (struct jump_site){
+			r->sym->sec->idx,
+			(uint64_t)r->addend + (GELF_ST_TYPE(r->sym->sym.st_info) == STT_SECTION ?
+					       0 : r->sym->sym.st_value) };
+	}
+	qsort(o->sites, o->nr_sites, sizeof(*o->sites), cmp_site);
+}
+
+/*
+ * 6.12's static branches are assembled as jumps that objtool turns into
+ * NOPs of the same length when it links the module (and vmlinux): at a
+ * jump label site of a, a's jmp and b's NOP are the same code.
+ */
+static void mask_jump_sites(const struct obj *a, const struct symbol *sa,
+			    const unsigned char *pa, const unsigned char *pb, uint64_t n,
+			    unsigned char *mask)
+{
+	static const unsigned char nop2[] = { 0x66, 0x90 }, nop5[] = { 0x0f, 0x1f, 0x44, 0, 0 };
+	struct jump_site key = { sa->sec->idx, sa->sym.st_value };
+	size_t lo = 0, hi = a->nr_sites;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (cmp_site(&a->sites[mid], &key) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < a->nr_sites && a->sites[lo].sec == key.sec &&
+	       a->sites[lo].off < sa->sym.st_value + n; lo++) {
+		uint64_t at = a->sites[lo].off - sa->sym.st_value;
+
+		if (at + 2 <= n && pa[at] == 0xeb && !memcmp(pb + at, nop2, 2))
+			memset(mask + at, 1, 2);
+		else if (at + 5 <= n && pa[at] == 0xe9 && !memcmp(pb + at, nop5, 5))
+			memset(mask + at, 1, 5);
+	}
+}
+
 /* The bytes, relocated fields aside (their targets are compared by same_relocs()). */
 static bool same_bytes(struct obj *a, const struct symbol *sa, const struct symbol *sb,
 		       struct strbuf *why)
@@ -374,6 +443,8 @@ static bool same_bytes(struct obj *a, const struct symbol *sa, const struct symb
 		for (k = 0; k < w && ia->relocs[r]->offset - va + k < n; k++)
 			mask[ia->relocs[r]->offset - va + k] = 1;
 	}
+	if (a->nr_sites)
+		mask_jump_sites(a, sa, pa, pb, n, mask);
 	for (i = 0; i < n && same; i++)
 		same = mask[i] || pa[i] == pb[i];
 	if (!same)
@@ -498,6 +569,7 @@ static void obj_close(struct obj *o)
 			free(o->idx[i].relas);
 		}
 	free(o->idx);
+	free(o->sites);
 	hashtab_free(&o->funcs);
 	hashtab_free(&o->data);
 	elf_close(o->elf);
@@ -830,6 +902,7 @@ int objdiff_prove(const char *ko, const char *patched, const char *const *names,
 		return -1;
 	}
 	k.prove = p.prove = true;
+	index_jump_sites(&p);
 	for (i = 0; i < nr; i++) {
 		const struct symbol *sk = lookup(&k.funcs, names[i]);
 		const struct symbol *sp = lookup(&p.funcs, names[i]);
