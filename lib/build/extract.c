@@ -746,7 +746,7 @@ static int take_dyndbg(struct ex *x)
 			continue;
 		if (!es)
 			es = a[i].size;
-		if (a[i].size != es || a[i].value % es) {
+		if (a[i].size != es || a[i].value % es || a[i].value + es > sec->size) {
 			pr_err_sym(x->o->path, a[i].sym->name,
 				   "a dynamic debug descriptor of %" PRIu64 " bytes at 0x%" PRIx64 " of __dyndbg, where the others are of %zu: not an array of struct _ddebug",
 				   a[i].size, a[i].value, es);
@@ -761,9 +761,33 @@ static int take_dyndbg(struct ex *x)
 	n = sec->size / es;
 	keep = xcalloc(n, sizeof(*keep));
 	newidx = xcalloc(n, sizeof(*newidx));
-	for (i = 0; i < nr; i++)
-		if (a[i].size && x->dyndbg[a[i].sym->idx])
-			keep[a[i].value / es] = true;
+	for (i = 0; i < nr; i++) {
+		unsigned int class;
+
+		if (!a[i].size || !x->dyndbg[a[i].sym->idx])
+			continue;
+		keep[a[i].value / es] = true;
+		/*
+		 * Since 6.1, after the four strings: lineno:18, class_id:6,
+		 * flags:8. A class (DECLARE_DYNDBG_CLASSMAP's, DRM's) is
+		 * controlled through the module's class maps only, which the
+		 * livepatch has not: control could never turn it on.
+		 */
+		if (x->o->kver < KLP_KVER(6, 1) || es < 36)
+			continue;
+		class = (elf_get_u32(x->elf, sec->data + a[i].value + 32) >> 18) & 0x3f;
+		if (class != 0x3f) {
+			pr_err_sym(x->o->path, a[i].sym->name,
+				   "a dynamic debug descriptor of class %u (a DECLARE_DYNDBG_CLASSMAP class): the livepatch has no class map, so dynamic debug could never turn it on: not supported yet",
+				   class);
+			x->errors++;
+		}
+	}
+	if (x->errors) {
+		free(keep);
+		free(newidx);
+		return -1;
+	}
 	data = xcalloc(1, sec->size);
 	for (i = k = 0; i < n; i++) {
 		newidx[i] = k;

@@ -14,18 +14,21 @@ cat > "$T/fx.c" <<'C'
 #ifndef MSG
 #define MSG "old %d\n"
 #endif
-/* struct _ddebug's shape: four strings, the line and flags, a static key. */
+/* struct _ddebug's shape since 6.1: four strings, line, class and flags, a static key. */
 struct key { int enabled; long type; };
 struct ddebug {
 	const char *modname, *function, *filename, *format;
-	unsigned int lineno:18, flags:8;
+	unsigned int lineno:18, class_id:6, flags:8;
 	struct key key;
 };
+#ifndef CLASS
+#define CLASS 63	/* _DPRINTK_CLASS_DFLT: none */
+#endif
 extern void __dynamic_pr_debug(struct ddebug *, const char *, ...);
 /* A descriptor and the __jump_table entry that points at its key, as pr_debug() makes them. */
 #define DD(n, fmt, ...) do { __label__ yes; \
 	static struct ddebug __attribute__((section("__dyndbg"), aligned(8), used)) n = \
-		{ "fx", __func__, __FILE__, fmt, __LINE__, 0, { 0, 0 } }; \
+		{ "fx", __func__, __FILE__, fmt, __LINE__, CLASS, 0, { 0, 0 } }; \
 	asm goto("1: .byte 0x0f,0x1f,0x44,0,0\n.pushsection __jump_table,\"aw\"\n.balign 8\n" \
 		 ".long 1b - .\n.long %l[yes] - .\n.quad %c0 + 2 - .\n.popsection" \
 		 :: "i"(&n.key) :: yes); \
@@ -83,7 +86,8 @@ extract_of() {
 	for a in "$@"; do d+=(-D"$a"); done
 	fx "${d[@]}" -o "$T/p.o"
 	rm -f "$T/out.o"
-	out=$("$KBP" --extract-objects -m "$T/k.map" -o "$T/out.o" "$T/orig.o" "$T/p.o" 2>&1)
+	out=$("$KBP" --extract-objects -m "$T/k.map" --kernel-version 6.1 -o "$T/out.o" \
+		"$T/orig.o" "$T/p.o" 2>&1)
 	rc=$?
 }
 # The size of section $1 of $T/out.o, in hex.
@@ -114,6 +118,10 @@ unlike "$(readelf -SW "$T/out.o")" ' __tracepoints ' "... its section not copied
 like "$syms" 'NOTYPE +GLOBAL +DEFAULT +UND __SCK__tp_func_foo$' \
 	"a static call's key kept beside the trampoline called, for objtool to name"
 ld -r -o "$T/linked.o" "$T/out.o" && pass "ld -r takes it" || fail "ld -r takes it"
+
+extract_of 'MSG="new %d\n"' CLASS=3
+like "$rc:$out" "^1:.*symbol 'dd_changed[0-9.]*': a dynamic debug descriptor of class 3 .*no class map" \
+	"a descriptor of a DYNDBG class (DRM's): refused, naming it and the class"
 
 extract_of 'MSG="new %d\n"' NEWTP
 like "$rc:$out" "^1:.*symbol '__tracepoint_bar'.*a new tracepoint" "a new tracepoint: refused, named"
