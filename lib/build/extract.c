@@ -80,6 +80,35 @@ static bool plain_section(const struct section *sec)
 	       str_starts_with(sec->name, ".rodata") || str_starts_with(sec->name, ".bss");
 }
 
+/*
+ * Sections of the kernel's own objects a kept function may name, never
+ * copy: a tracepoint defined in the patched file (__tracepoint_foo) and
+ * its static call trampoline stay the running kernel's.
+ */
+static bool kernel_owned(const struct section *sec)
+{
+	return !strcmp(sec->name, "__tracepoints") || !strcmp(sec->name, ".static_call.text");
+}
+
+/* Special sections refused whatever they hold, and why. */
+static const struct refused {
+	const char *prefix, *why;
+} refused[] = {
+	{ "runtime_ptr_", "a runtime constant (runtime_const_ptr()): the kernel writes its value into vmlinux's code at boot (runtime_const_init()), the module loader never does in a module, whose copy would keep the placeholder" },
+	{ "runtime_shift_", "a runtime constant (runtime_const_shift_right_32()): the kernel writes its value into vmlinux's code at boot (runtime_const_init()), the module loader never does in a module, whose copy would keep the placeholder" },
+	{ ".printk_index", "CONFIG_PRINTK_INDEX's table of printk formats: the livepatch would have to carry the entries of its own printk() calls, which klp-build does not pick out (Debian's kernels are built without it)" },
+};
+
+static const char *refused_why(const struct section *sec)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(refused); i++)
+		if (str_starts_with(sec->name, refused[i].prefix))
+			return refused[i].why;
+	return NULL;
+}
+
 struct sym_at {
 	uint64_t value, size;
 	struct symbol *sym;
@@ -101,8 +130,22 @@ struct ex {
 	struct section *aux;		/* .altinstr_aux, when kept code jumps into it */
 	uint64_t *aux_live;		/* where kept code jumps into it */
 	size_t nr_aux_live, alloc_aux_live;
+	const struct section *from;	/* the section whose relocations are being seen */
+	bool *dyndbg;			/* by symbol index: a __dyndbg descriptor kept code uses */
+	size_t nr_dyndbg;
 	int errors;
 };
+
+/*
+ * Dynamic debug's descriptors (struct _ddebug, one per pr_debug() call
+ * site): the module loader registers a module's __dyndbg section as its
+ * own table, so the livepatch carries those of its code, with their
+ * static keys and the strings control's "file" and "func" match.
+ */
+static bool is_dyndbg(const struct section *sec)
+{
+	return !strcmp(sec->name, "__dyndbg");
+}
 
 static int cmp_at(const void *a, const void *b)
 {
@@ -315,7 +358,19 @@ static int take_symbol(struct ex *x, struct symbol *s, const char *fn)
 	if (x->done[s->idx] || x->keep[s->sec->idx])
 		return 0;
 	x->done[s->idx] = 1;
-	if (!plain_section(s->sec)) {
+	if (is_dyndbg(s->sec) && GELF_ST_TYPE(s->sym.st_info) == STT_OBJECT && s->sym.st_size) {
+		x->dyndbg[s->idx] = true;
+		x->nr_dyndbg++;
+		return 0;
+	}
+	/* A descriptor's strings (its function's __func__ too): the livepatch's copies. */
+	if (x->from && is_dyndbg(x->from) && str_starts_with(s->sec->name, ".rodata") &&
+	    GELF_ST_BIND(s->sym.st_info) == STB_LOCAL) {
+		keep_section(x, s->sec);
+		x->st->data++;
+		return 0;
+	}
+	if (!plain_section(s->sec) && !kernel_owned(s->sec)) {
 		pr_err_sym(x->o->path, s->name, "used by the patched code, in section %s: not supported yet",
 			   s->sec->name);
 		return -1;
@@ -340,6 +395,12 @@ static int take_symbol(struct ex *x, struct symbol *s, const char *fn)
 	if (!old || symbol_is_undef(old)) {
 		if (GELF_ST_TYPE(s->sym.st_info) == STT_FUNC) {
 			pr_err_sym(x->o->path, s->name, "a new function the comparison left out (in %s)",
+				   s->sec->name);
+			return -1;
+		}
+		if (kernel_owned(s->sec)) {
+			pr_err_sym(x->o->path, s->name,
+				   "in section %s, which the original build has not: a new tracepoint or static call, not supported yet",
 				   s->sec->name);
 			return -1;
 		}
@@ -495,11 +556,13 @@ static void drain(struct ex *x)
 		/* A function's own section: the function whose code it is. */
 		if ((sec->sh.sh_flags & SHF_EXECINSTR) && x->nr_at[sec->idx] == 1)
 			fn = &x->at[sec->idx][0];
+		x->from = sec;
 		for (i = 0; i < rela->nr_relocs; i++)
 			if (!rela->relocs[i].removed &&
 			    take_reloc(x, &rela->relocs[i], fn ? fn->sym->name : NULL))
 				x->errors++;
 	}
+	x->from = NULL;
 	x->nr_queue = 0;
 }
 
@@ -695,6 +758,14 @@ static void take_specials(struct ex *x)
 		}
 	}
 	for_each_section(x->elf, sec, i) {
+		const char *why = refused_why(sec);
+
+		/* .printk_index names no code: its entries are those of every printk() of the file. */
+		if (why && sec->size && (refers_to_kept(x, sec) || !strcmp(sec->name, ".printk_index"))) {
+			pr_err_sym(x->o->path, sec->name, "%s: not supported", why);
+			x->errors++;
+			continue;
+		}
 		if (x->keep[sec->idx] || sec == alt || sec == orc || sec->sh.sh_type == SHT_RELA ||
 		    !refers_to_kept(x, sec))
 			continue;
@@ -735,6 +806,131 @@ static void take_specials(struct ex *x)
 	drain(x);
 }
 
+/*
+ * __dyndbg cut down to the descriptors kept code uses, in their order:
+ * the loader takes the section as an array of struct _ddebug, so each
+ * descriptor symbol must be one whole element. Their relocations (the
+ * strings) are then seen like any kept section's.
+ */
+static int take_dyndbg(struct ex *x)
+{
+	struct section *sec = elf_find_section(x->elf, "__dyndbg"), *rela;
+	const struct sym_at *a;
+	size_t n, es = 0, i, k, nr;
+	unsigned char *data;
+	size_t *newidx;
+	bool *keep;
+
+	if (!x->nr_dyndbg || !sec)
+		return 0;
+	a = x->at[sec->idx];
+	nr = x->nr_at[sec->idx];
+	for (i = 0; i < nr; i++) {
+		if (!a[i].size)
+			continue;
+		if (!es)
+			es = a[i].size;
+		if (a[i].size != es || a[i].value % es || a[i].value + es > sec->size) {
+			pr_err_sym(x->o->path, a[i].sym->name,
+				   "a dynamic debug descriptor of %" PRIu64 " bytes at 0x%" PRIx64 " of __dyndbg, where the others are of %zu: not an array of struct _ddebug",
+				   a[i].size, a[i].value, es);
+			return -1;
+		}
+	}
+	if (!es || sec->size % es || !sec->data) {
+		pr_err_sym(x->o->path, sec->name, "%zu bytes, not an array of %zu-byte descriptors",
+			   sec->size, es);
+		return -1;
+	}
+	n = sec->size / es;
+	keep = xcalloc(n, sizeof(*keep));
+	newidx = xcalloc(n, sizeof(*newidx));
+	for (i = 0; i < nr; i++) {
+		unsigned int class;
+
+		if (!a[i].size || !x->dyndbg[a[i].sym->idx])
+			continue;
+		keep[a[i].value / es] = true;
+		/*
+		 * Since 6.1, after the four strings: lineno:18, class_id:6,
+		 * flags:8. A class (DECLARE_DYNDBG_CLASSMAP's, DRM's) is
+		 * controlled through the module's class maps only, which the
+		 * livepatch has not: control could never turn it on.
+		 */
+		if (x->o->kver < KLP_KVER(6, 1) || es < 36)
+			continue;
+		class = (elf_get_u32(x->elf, sec->data + a[i].value + 32) >> 18) & 0x3f;
+		if (class != 0x3f) {
+			pr_err_sym(x->o->path, a[i].sym->name,
+				   "a dynamic debug descriptor of class %u (a DECLARE_DYNDBG_CLASSMAP class): the livepatch has no class map, so dynamic debug could never turn it on: not supported yet",
+				   class);
+			x->errors++;
+		}
+	}
+	if (x->errors) {
+		free(keep);
+		free(newidx);
+		return -1;
+	}
+	data = xcalloc(1, sec->size);
+	for (i = k = 0; i < n; i++) {
+		newidx[i] = k;
+		if (keep[i])
+			memcpy(data + k++ * es, sec->data + i * es, es);
+	}
+	for (i = 0; i < nr; i++) {
+		struct symbol *s = a[i].sym;
+
+		if (!a[i].size)
+			continue;
+		if (keep[a[i].value / es])
+			s->sym.st_value = newidx[a[i].value / es] * es;
+		else
+			s->removed = true;
+	}
+	rela = sec->rela;
+	for (i = 0; rela && i < rela->nr_relocs; i++) {
+		struct reloc *r = &rela->relocs[i];
+
+		if (r->removed)
+			continue;
+		if (r->offset / es >= n || !keep[r->offset / es])
+			r->removed = true;
+		else
+			r->offset = newidx[r->offset / es] * es + r->offset % es;
+	}
+	section_set_data(sec, data, k * es);
+	sec->size = k * es;
+	x->st->data += k;
+	free(keep);
+	free(newidx);
+	keep_section(x, sec);
+	drain(x);
+	return x->errors ? -1 : 0;
+}
+
+/*
+ * A static call's key, __SCK__NAME, kept beside its trampoline __SCT__NAME
+ * that kept code calls: 6.12 runs objtool when it links the module, which
+ * writes the call site's key as the trampoline when the object has no
+ * symbol of the key's name, and the loader then refuses any trampoline
+ * the kernel does not export ("Failed to fixup __raw_static_call()", on
+ * 6.12's tracepoints). Given the name, objtool names the key, which
+ * klp-convert resolves like any other symbol.
+ */
+static bool static_call_key_kept(struct ex *x, const struct symbol *s)
+{
+	const struct symbol *t;
+	char *name;
+
+	if (!str_starts_with(s->name, "__SCK__"))
+		return false;
+	name = xasprintf("__SCT__%s", s->name + strlen("__SCK__"));
+	t = elf_find_symbol(x->elf, name);
+	free(name);
+	return t && !t->sec && x->done[t->idx];
+}
+
 int extract(const struct extract_opts *o, struct extract_stats *st)
 {
 	struct ex x = { .o = o, .st = st };
@@ -755,6 +951,7 @@ int extract(const struct extract_opts *o, struct extract_stats *st)
 	x.arch = arch_lookup(&x.elf->ehdr);
 	x.keep = xcalloc(x.elf->nr_secs, sizeof(*x.keep));
 	x.done = xcalloc(x.elf->nr_syms, 1);
+	x.dyndbg = xcalloc(x.elf->nr_syms, sizeof(*x.dyndbg));
 	index_symbols(x.elf, &x.at, &x.nr_at);
 	index_symbols(x.orig, &x.oat, &x.nr_oat);
 
@@ -791,7 +988,7 @@ int extract(const struct extract_opts *o, struct extract_stats *st)
 	if (x.errors)
 		goto out;
 	take_specials(&x);
-	if (x.errors)
+	if (x.errors || take_dyndbg(&x))
 		goto out;
 
 	for_each_section(x.elf, sec, i) {
@@ -828,6 +1025,9 @@ int extract(const struct extract_opts *o, struct extract_stats *st)
 
 		if (s->sec && !s->sec->removed)
 			continue;
+		if (!x.done[s->idx] && !s->sec && s->sym.st_shndx == SHN_UNDEF &&
+		    static_call_key_kept(&x, s))
+			x.done[s->idx] = 1;
 		if (x.done[s->idx] && !s->sec && s->sym.st_shndx == SHN_UNDEF)
 			st->undef++;
 		if (!x.done[s->idx] || (s->sec && s->sec->removed) || type == STT_FILE) {
@@ -851,6 +1051,7 @@ out:
 	free(x.nr_oat);
 	free(x.keep);
 	free(x.done);
+	free(x.dyndbg);
 	free(x.queue);
 	free(x.aux_live);
 	elf_close(x.elf);

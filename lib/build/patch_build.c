@@ -19,6 +19,7 @@
 #include "build/diff.h"
 #include "build/extract.h"
 #include "build/lpmod.h"
+#include "build/layout.h"
 #include "build/objdiff.h"
 #include "build/patch_build.h"
 #include "check/patch_check.h"
@@ -102,6 +103,7 @@ static void print_finding(const struct fn_finding *f, const char *path)
 int patch_diff_objects(const char *orig, const char *patched, unsigned int kver, bool quiet)
 {
 	struct objdiff_result res;
+	long layouts;
 	size_t j;
 	int ret;
 
@@ -111,6 +113,12 @@ int patch_diff_objects(const char *orig, const char *patched, unsigned int kver,
 		for (j = 0; j < res.nr; j++)
 			print_finding(&res.fns[j], patched);
 	fflush(stdout);
+	layouts = layout_compare(orig, patched, patched);
+	if (layouts < 0) {
+		objdiff_release(&res);
+		return 1;
+	}
+	res.errors += (size_t)layouts;
 	ret = res.errors ? 1 : 0;
 	if (res.errors)
 		pr_err("%s: %zu change%s a livepatch cannot make", patched, res.errors,
@@ -675,6 +683,7 @@ int patch_build(const struct patch_build_opts *o)
 	bool opened = false;
 	char *scratch = NULL, *output = NULL;
 	size_t i, changed = 0, added = 0, errors = 0;
+	long layouts;
 	int ret = 1, refused = 0;
 	pid_t behind = 0;
 
@@ -769,6 +778,11 @@ int patch_build(const struct patch_build_opts *o)
 		added += n;
 		errors += res.errors;
 		diffres[i] = res;
+		/* What the code reads is checked too: the objects it reads keep their layout. */
+		layouts = layout_compare(orig[i].object, patched[i].object, pf.paths[i]);
+		if (layouts < 0)
+			goto out;
+		errors += (size_t)layouts;
 	}
 	fflush(stdout);
 	if (errors) {
