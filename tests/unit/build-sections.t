@@ -147,10 +147,12 @@ fi
 # The proof: 6.12's static branches are jumps in the object that objtool
 # makes NOPs of in the linked module; at a __jump_table site they are the same code.
 cat > "$T/jl.c" <<'C'
+extern int key;
 int jl(int x)
 {
+	/* Flag 2 in the key reference: a site objtool makes a NOP of. */
 	asm goto("1: jmp %l[yes]\n.pushsection __jump_table,\"aw\"\n.balign 8\n"
-		 ".long 1b - .\n.long %l[yes] - .\n.quad 0\n.popsection" :::: yes);
+		 ".long 1b - .\n.long %l[yes] - .\n.quad key + 2 - .\n.popsection" :::: yes);
 	return x;
 yes:
 	return x * 3;
