@@ -216,11 +216,31 @@ static const struct sym_at *containing_in(struct sym_at *const *at, const size_t
 	return best;
 }
 
-/* The symbol covering offset of sec in the patched object as read, or NULL. */
-static const struct sym_at *containing(const struct ex *x, const struct section *sec,
-				       int64_t offset)
+
+/*
+ * The symbol a pc-relative operand names. The addend counts from the
+ * instruction's end, which is the field's end unless an immediate follows
+ * it (movb $1, once(%rip): 1 byte more); when no symbol covers the
+ * field's end, the immediate sizes are tried. The reference is then
+ * rewritten relative to the symbol found, so the address stays the same.
+ */
+static const struct sym_at *containing_pcrel_in(struct sym_at *const *idx, const size_t *nr,
+						const struct section *sec, int64_t at,
+						const struct reloc_rule *rule)
 {
-	return containing_in(x->at, x->nr_at, sec, offset);
+	static const int imm[] = { 1, 2, 4 };
+	const struct sym_at *c = containing_in(idx, nr, sec, at);
+	size_t i;
+
+	for (i = 0; !c && rule && rule->pcrel && i < ARRAY_SIZE(imm); i++)
+		c = containing_in(idx, nr, sec, at + imm[i]);
+	return c;
+}
+
+static const struct sym_at *containing_pcrel(const struct ex *x, const struct section *sec,
+					     int64_t at, const struct reloc_rule *rule)
+{
+	return containing_pcrel_in(x->at, x->nr_at, sec, at, rule);
 }
 
 static void keep_section(struct ex *x, struct section *sec)
@@ -329,7 +349,7 @@ static int kernel_static(struct ex *x, const char *fn, const struct symbol *s,
 
 			rule = x->arch ? arch_reloc_rule(x->arch, r->type) : NULL;
 			at = (int64_t)((uint64_t)r->addend + (rule && rule->pcrel ? rule->size : 0));
-			c = containing_in(x->oat, x->nr_oat, t->sec, at);
+			c = containing_pcrel_in(x->oat, x->nr_oat, t->sec, at, rule);
 			t = c ? c->sym : NULL;
 		}
 		if (!t || !local_suffix(t->name) || strlen(t->name) - local_suffix(t->name) != n ||
@@ -374,6 +394,20 @@ static int take_symbol(struct ex *x, struct symbol *s, const char *fn)
 		pr_err_sym(x->o->path, s->name, "used by the patched code, in section %s: not supported yet",
 			   s->sec->name);
 		return -1;
+	}
+	/*
+	 * printk_once()'s and WARN_ONCE()'s flags (__already_done.3 in
+	 * .data.once, .data..once on later kernels) are the livepatch's own, as kpatch has them: the
+	 * message may be printed once more, and dozens of homonyms in one
+	 * section cannot be told apart by their neighbours.
+	 */
+	if (GELF_ST_BIND(s->sym.st_info) == STB_LOCAL &&
+	    (str_starts_with(s->sec->name, ".data.once") ||
+	     str_starts_with(s->sec->name, ".data..once"))) {
+		pr_info("%s: %s: a once-only flag: the livepatch's own", x->o->path, s->name);
+		keep_section(x, s->sec);
+		x->st->data++;
+		return 0;
 	}
 	if (GELF_ST_BIND(s->sym.st_info) == STB_LOCAL && GELF_ST_TYPE(s->sym.st_info) == STT_OBJECT &&
 	    local_suffix(s->name)) {
@@ -456,7 +490,7 @@ static int take_reloc(struct ex *x, struct reloc *r, const char *fn)
 	}
 	rule = x->arch ? arch_reloc_rule(x->arch, r->type) : NULL;
 	at = (int64_t)((uint64_t)r->addend + (rule && rule->pcrel ? rule->size : 0));
-	c = containing(x, sec, at);
+	c = containing_pcrel(x, sec, at, rule);
 	if (!c) {
 		if (!(sec->sh.sh_flags & SHF_WRITE) && str_starts_with(sec->name, ".rodata") &&
 		    !x->nr_at[sec->idx]) {

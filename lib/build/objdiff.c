@@ -304,6 +304,14 @@ static void target_key_of(const struct obj *o, const struct reloc *r, bool in_ta
 		}
 	}
 	s = containing(o, sec, at);
+	/* An immediate after the field (movb $1, once(%rip)): the addend counts from its end. */
+	if (!s && rule && rule->pcrel && !in_table) {
+		static const int imm[] = { 1, 2, 4 };
+		size_t i;
+
+		for (i = 0; !s && i < ARRAY_SIZE(imm); i++)
+			s = containing(o, sec, at + imm[i]);
+	}
 	/*
 	 * One past an object's end (a loop's bound, "p < tbl + n") is in no
 	 * symbol: it goes by the object it ends, not by the section's name,
@@ -864,7 +872,8 @@ static void add_finding(struct findings *fs, const char *name, enum fn_change ch
 	memset(f, 0, sizeof(*f));
 	f->name = xstrdup(name);
 	f->change = change;
-	f->parent = clone_parent(name);
+	/* A .cold part's function is what precedes .cold: __set_oom_adj.isra.0 of its .cold. */
+	f->parent = is_cold(name) ? strndup(name, strstr(name, ".cold") - name) : clone_parent(name);
 	f->why = why;
 	hashtab_add(&fs->by_name, hash_str(name), (void *)(uintptr_t)res->nr);
 }

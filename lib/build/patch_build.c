@@ -504,6 +504,12 @@ static int make_livepatch(const struct patch_build_opts *o, struct source_ctx *c
 		total.klp_syms += es.klp_syms;
 		total.entries += es.entries;
 	}
+	/* Only parts of functions (.cold, notrace helpers): nothing would call the new code. */
+	if (!nr_funcs) {
+		pr_err("%s: no function the livepatch can patch: the changed code is only reached through functions that did not change",
+		       output);
+		goto out;
+	}
 	stage_end(st, "extracting", "%zu function%s, %zu data, %zu kernel symbol%s (%zu by sympos), %zu entries",
 		  total.funcs, total.funcs == 1 ? "" : "s", total.data, total.undef,
 		  total.undef == 1 ? "" : "s", total.klp_syms, total.entries);

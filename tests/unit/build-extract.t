@@ -85,6 +85,17 @@ yes:
 #else
 #define CPU_HAS() 0
 #endif
+#ifdef IMM
+/*
+ * A store of an immediate (movb $1, once_a(%rip)): the immediate follows
+ * the pc-relative field, so the addend is 1 less than the field's end
+ * counts: .data.once-5, no symbol at -1. printk_once()'s flag.
+ */
+static char once_a __attribute__((section(".data.once"), used));
+#define STORE() ({ once_a = IMM; 0; })
+#else
+#define STORE() 0
+#endif
 #ifdef SHIFT
 /* A new function with a static of the same name: gcc numbers the statics anew. */
 static int __attribute__((noinline)) early(void) { static int calls; return ++calls; }
@@ -99,7 +110,7 @@ int changed(int x)
 	ALTERNATIVE(".skip 5, 0xcc");
 	counter++;
 	return printk(MSG, helper(x) + file_global + exported_thing + counter + CALLS() + CALLS2()) +
-	       NEWCALL(x) + EARLY() + CPU_HAS();
+	       NEWCALL(x) + EARLY() + CPU_HAS() + STORE();
 }
 int unchanged(int x)
 {
@@ -224,6 +235,15 @@ case $lc in
 	;;
 *) skip "... the label is the livepatch's own string" "gcc named __FILE__ by its section ($lc)" ;;
 esac
+fx -o "$T/orig.o"
+
+# movb $1, once_a(%rip): the target is not the field's end.
+fx -DIMM=1 -o "$T/orig.o"
+extract_of IMM=2 'MSG="new %d\n"'
+is "$rc" 0 "a store of an immediate to a static: extracted" "$out"
+like "$(readelf -rW "$T/out.o" | sed -n '/rela.text.changed/,/^$/p')" ' once_a - 5$' \
+	"... named, the immediate's byte in the addend"
+like "$(readelf -SW "$T/out.o")" ' \.data\.once ' "... a once-only flag: the livepatch's own"
 fx -o "$T/orig.o"
 
 # static_cpu_has()'s fragments: the kept function's, the other one's dead.
