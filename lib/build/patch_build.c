@@ -16,6 +16,7 @@
 #include "build/apply.h"
 #include "build/diff.h"
 #include "build/extract.h"
+#include "build/header.h"
 #include "build/lpmod.h"
 #include "build/objdiff.h"
 #include "build/patch_build.h"
@@ -584,6 +585,7 @@ int patch_build(const struct patch_build_opts *o)
 	struct rebuilt *orig = NULL, *patched = NULL;
 	struct objdiff_result *diffres = NULL;
 	struct patch_files pf = { 0 };
+	struct header_result hr = { 0 };
 	struct stages st = { .quiet = o->quiet };
 	struct source_ctx ctx;
 	bool opened = false;
@@ -632,6 +634,18 @@ int patch_build(const struct patch_build_opts *o)
 	stage_end(&st, "applying", "%d patch%s, %zu file%s%s%s", o->nr_patches,
 		  o->nr_patches == 1 ? "" : "es", pf.nr, pf.nr == 1 ? "" : "s",
 		  pf.nr == 1 ? ": " : "", pf.nr == 1 ? pf.paths[0] : "");
+	stage_begin(&st);
+	if (header_users(&ctx, scratch, &pf, o->quiet, &hr))
+		goto out;
+	if (hr.headers.nr)
+		stage_end(&st, "headers", "%zu header%s: %zu user%s rebuilt too (%zu files read)",
+			  hr.headers.nr, hr.headers.nr == 1 ? "" : "s", hr.added,
+			  hr.added == 1 ? "" : "s", hr.files_read);
+	if (!pf.nr) {
+		pr_err("%s: the patches change no C file, and no file the kernel builds uses what their headers change",
+		       o->patches[0]);
+		goto out;
+	}
 
 	orig = xcalloc(pf.nr, sizeof(*orig));
 	patched = xcalloc(pf.nr, sizeof(*patched));
@@ -644,9 +658,18 @@ int patch_build(const struct patch_build_opts *o)
 		stage_end(&st, "building original", "%s (%s)", pf.paths[i], where(&orig[i]));
 	}
 	for (i = 0; i < pf.nr; i++) {
-		char *from = xasprintf("%s/%s", scratch, pf.paths[i]), *text = read_text(from);
+		char *from = xasprintf("%s/%s", scratch, pf.paths[i]), *text;
 		char *variant;
-		struct rebuild_how how = { .cflags = SPLIT_CFLAGS, .from = from };
+		struct rebuild_how how = { .cflags = SPLIT_CFLAGS, .from = from,
+					   .overlay = hr.headers.nr ? scratch : NULL };
+
+		/* A user of a patched header is the tree's file, built with the patched header. */
+		if (!path_exists(from)) {
+			free(from);
+			from = xasprintf("%s/%s", ctx.tree, pf.paths[i]);
+			how.from = from;
+		}
+		text = read_text(from);
 		int rc;
 
 		if (!text) {
@@ -656,7 +679,8 @@ int patch_build(const struct patch_build_opts *o)
 		}
 		/* The patched objects are kept by their source's contents. */
 		variant = xasprintf("patched/%016llx",
-				    (unsigned long long)hash_str(text) ^ hash_str(SPLIT_CFLAGS));
+				    (unsigned long long)(hash_str(text) ^ hash_str(SPLIT_CFLAGS) ^
+							 hr.hash));
 		free(text);
 		how.variant = variant;
 		stage_begin(&st);
@@ -720,6 +744,7 @@ out:
 	free(scratch);
 	free(output);
 	patch_files_release(&pf);
+	header_result_release(&hr);
 	for (i = 0; i < (size_t)o->nr_patches; i++)
 		diff_release(&diffs[i]);
 	free(diffs);
