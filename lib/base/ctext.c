@@ -10,51 +10,92 @@
 #include "base/ctext.h"
 #include "base/util.h"
 
-static bool ident_start(char c)
+/* Character classes, by table: the tree scans lex hundreds of megabytes. */
+#define C_IDSTART 1
+#define C_IDCHAR 2
+#define C_SPECIAL 4	/* what ctext_clean() must look at: \\ " ' / NUL */
+
+static const unsigned char cclass[256] = {
+	['\0'] = C_SPECIAL, ['\\'] = C_SPECIAL, ['"'] = C_SPECIAL, ['\''] = C_SPECIAL,
+	['/'] = C_SPECIAL,
+	['$'] = C_IDSTART | C_IDCHAR, ['_'] = C_IDSTART | C_IDCHAR,
+#define R(a) [a] = C_IDSTART | C_IDCHAR
+	R('a'), R('b'), R('c'), R('d'), R('e'), R('f'), R('g'), R('h'), R('i'), R('j'),
+	R('k'), R('l'), R('m'), R('n'), R('o'), R('p'), R('q'), R('r'), R('s'), R('t'),
+	R('u'), R('v'), R('w'), R('x'), R('y'), R('z'),
+	R('A'), R('B'), R('C'), R('D'), R('E'), R('F'), R('G'), R('H'), R('I'), R('J'),
+	R('K'), R('L'), R('M'), R('N'), R('O'), R('P'), R('Q'), R('R'), R('S'), R('T'),
+	R('U'), R('V'), R('W'), R('X'), R('Y'), R('Z'),
+#undef R
+	['0'] = C_IDCHAR, ['1'] = C_IDCHAR, ['2'] = C_IDCHAR, ['3'] = C_IDCHAR,
+	['4'] = C_IDCHAR, ['5'] = C_IDCHAR, ['6'] = C_IDCHAR, ['7'] = C_IDCHAR,
+	['8'] = C_IDCHAR, ['9'] = C_IDCHAR,
+};
+
+static inline bool ident_start(char c)
 {
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c == '$';
+	return cclass[(unsigned char)c] & C_IDSTART;
 }
 
-static bool ident_char(char c)
+static inline bool ident_char(char c)
 {
-	return ident_start(c) || (c >= '0' && c <= '9');
+	return cclass[(unsigned char)c] & C_IDCHAR;
 }
 
-/* A backslash-newline (or backslash-CR-LF) at i: its length, else 0. */
-static size_t splice_at(const char *t, size_t len, size_t i)
+/* Past any backslash-newlines (or backslash-CR-LFs) at i. */
+static inline size_t splices(const char *t, size_t len, size_t i)
 {
-	if (t[i] != '\\')
-		return 0;
-	if (i + 1 < len && t[i + 1] == '\n')
-		return 2;
-	if (i + 2 < len && t[i + 1] == '\r' && t[i + 2] == '\n')
-		return 3;
-	return 0;
+	for (;;) {
+		if (i + 1 < len && t[i] == '\\' && t[i + 1] == '\n')
+			i += 2;
+		else if (i + 2 < len && t[i] == '\\' && t[i + 1] == '\r' && t[i + 2] == '\n')
+			i += 3;
+		else
+			return i;
+	}
+}
+
+/* The logical character at *i (splices skipped), *i moved past it; -1 at the end. */
+static inline int next_char(const char *t, size_t len, size_t *i)
+{
+	size_t k = splices(t, len, *i);
+
+	if (k >= len) {
+		*i = len;
+		return -1;
+	}
+	*i = k + 1;
+	return (unsigned char)t[k];
+}
+
+/* The logical character at i without moving. */
+static inline int peek_char(const char *t, size_t len, size_t i)
+{
+	return next_char(t, len, &i);
 }
 
 char *ctext_clean(const char *text, size_t len, size_t *out_len)
 {
-	char *spliced = xmalloc(len + 1), *out = xmalloc(len + 1);
-	size_t i, n = 0, o = 0;
+	char *out = xmalloc(len + 2);
+	size_t i = 0, o = 0;
 	char quote = 0;
+	int c;
 
-	for (i = 0; i < len; ) {
-		size_t s = splice_at(text, len, i);
-
-		if (s) {
-			i += s;
+	while ((c = next_char(text, len, &i)) >= 0) {
+		/* Runs of ordinary characters: copied until the next one that matters. */
+		if (!quote && !(cclass[c] & C_SPECIAL)) {
+			out[o++] = c;
+			while (i < len && !(cclass[(unsigned char)text[i]] & C_SPECIAL))
+				out[o++] = text[i++];
 			continue;
 		}
-		spliced[n++] = text[i] ? text[i] : ' ';
-		i++;
-	}
-	for (i = 0; i < n; i++) {
-		char c = spliced[i];
-
+		if (!c)
+			c = ' ';
 		if (quote) {
 			out[o++] = c;
-			if (c == '\\' && i + 1 < n && spliced[i + 1] != '\n')
-				out[o++] = spliced[++i];
+			if (c == '\\' && peek_char(text, len, i) >= 0 &&
+			    peek_char(text, len, i) != '\n')
+				out[o++] = next_char(text, len, &i);
 			else if (c == quote || c == '\n')
 				quote = 0;
 			continue;
@@ -62,25 +103,26 @@ char *ctext_clean(const char *text, size_t len, size_t *out_len)
 		if (c == '"' || c == '\'') {
 			quote = c;
 			out[o++] = c;
-		} else if (c == '/' && i + 1 < n && spliced[i + 1] == '*') {
-			const char *end = memmem(spliced + i + 2, n - i - 2, "*/", 2);
+		} else if (c == '/' && peek_char(text, len, i) == '*') {
+			int prev = 0;
 
+			next_char(text, len, &i);
 			/* Its newlines are kept: directives stay on lines of their own. */
-			for (i += 2; i < n && spliced + i != end; i++)
-				if (spliced[i] == '\n')
+			while ((c = next_char(text, len, &i)) >= 0 && !(prev == '*' && c == '/')) {
+				if (c == '\n')
 					out[o++] = '\n';
-			i = end ? (size_t)(end - spliced) + 1 : n;
+				prev = c;
+			}
 			out[o++] = ' ';
-		} else if (c == '/' && i + 1 < n && spliced[i + 1] == '/') {
-			while (i + 1 < n && spliced[i + 1] != '\n')
-				i++;
+		} else if (c == '/' && peek_char(text, len, i) == '/') {
+			while (peek_char(text, len, i) >= 0 && peek_char(text, len, i) != '\n')
+				next_char(text, len, &i);
 			out[o++] = ' ';
 		} else {
 			out[o++] = c;
 		}
 	}
 	out[o] = '\0';
-	free(spliced);
 	*out_len = o;
 	return out;
 }

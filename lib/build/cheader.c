@@ -114,7 +114,7 @@ static void add_name(struct hdr_entity *e, const struct ctok *t, enum hdr_kind k
 static void add_ident(struct hdr_entity *e, const struct ctok *t)
 {
 	grow_array(&e->idents, &e->alloc_idents, e->nr_idents + 1, sizeof(*e->idents));
-	e->idents[e->nr_idents++] = strndup(t->p, t->len);
+	e->idents[e->nr_idents++] = (struct hdr_ident){ .p = t->p, .len = t->len };
 }
 
 static void entity_free(struct hdr_entity *e)
@@ -123,8 +123,6 @@ static void entity_free(struct hdr_entity *e)
 
 	for (i = 0; i < e->nr_names; i++)
 		free((char *)e->names[i].name);
-	for (i = 0; i < e->nr_idents; i++)
-		free((char *)e->idents[i]);
 	free(e->names);
 	free(e->idents);
 }
@@ -647,7 +645,7 @@ size_t hdr_spread(const struct hdr_file *hf, struct strset *set, struct hdr_chan
 			if (all_in)
 				continue;
 			for (k = 0; k < e->nr_idents && !uses; k++)
-				uses = strset_has(set, e->idents[k], strlen(e->idents[k]));
+				uses = strset_has(set, e->idents[k].p, e->idents[k].len);
 			if (!uses)
 				continue;
 			for (j = 0; j < e->nr_names; j++) {

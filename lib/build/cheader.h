@@ -35,16 +35,22 @@ struct hdr_name {
 	enum hdr_kind kind;
 };
 
+/* An identifier in the file's cleaned text, not NUL-terminated. */
+struct hdr_ident {
+	const char *p;
+	size_t len;
+};
+
 struct hdr_entity {
 	struct hdr_name *names;
 	size_t nr_names, alloc_names;
-	const char **idents;	/* what it uses, and what its #if context tests */
+	struct hdr_ident *idents;	/* what it uses, and what its #if context tests */
 	size_t nr_idents, alloc_idents;
 	uint64_t hash;
 };
 
 struct hdr_file {
-	char *text;		/* comments removed, lines spliced */
+	char *text;		/* comments removed, lines spliced: the identifiers point into it */
 	struct hdr_entity *ents;
 	size_t nr, alloc;
 	/* #include, #pragma, and what declares no name, in order, with their context. */

@@ -58,15 +58,9 @@ static char *uses(const char *path, const struct strset *set)
 	return u.name;
 }
 
-static bool in_list(const struct patch_files *pf, const char *path)
+static bool has(const struct strset *set, const char *path)
 {
-	size_t i;
-
-	/* The patched files are a handful. */
-	for (i = 0; i < pf->nr; i++)
-		if (!strcmp(pf->paths[i], path))
-			return true;
-	return false;
+	return strset_has(set, path, strlen(path));
 }
 
 static void pf_add(struct patch_files *pf, const char *path)
@@ -118,14 +112,13 @@ static void one_release(struct one_header *h)
 
 /* The headers in hdrs, parsed: patched ones in their patched text. */
 static struct hdr_file *parse_includers(const struct source_ctx *ctx, const char *scratch,
-					const struct patch_files *headers,
-					const struct dir_list *hdrs)
+					const struct strset *patched, const struct dir_list *hdrs)
 {
 	struct hdr_file *hf = xcalloc(hdrs->nr + 1, sizeof(*hf));
 	size_t i;
 
 	for (i = 0; i < hdrs->nr; i++) {
-		char *p = xasprintf("%s/%s", in_list(headers, hdrs->paths[i]) ? scratch : ctx->tree,
+		char *p = xasprintf("%s/%s", has(patched, hdrs->paths[i]) ? scratch : ctx->tree,
 				    hdrs->paths[i]);
 
 		if (parse_file(p, &hf[i]))
@@ -138,18 +131,18 @@ static struct hdr_file *parse_includers(const struct source_ctx *ctx, const char
 
 /* The first changed name path uses, in its patched text if it is patched. */
 static char *file_uses(const struct source_ctx *ctx, const char *scratch,
-		       const struct patch_files *pf, const char *path, const struct strset *set)
+		       const struct strset *patched, const char *path, const struct strset *set)
 {
-	char *p = xasprintf("%s/%s", in_list(pf, path) ? scratch : ctx->tree, path);
+	char *p = xasprintf("%s/%s", has(patched, path) ? scratch : ctx->tree, path);
 	char *name = uses(p, set);
 
 	free(p);
 	return name;
 }
 
+/* patched: the paths of every patched file, .c and .h, whose text is in scratch. */
 static int analyse(struct source_ctx *ctx, struct include_graph *g, const char *scratch,
-		   const struct patch_files *pf, const struct patch_files *headers,
-		   struct one_header *h)
+		   const struct strset *patched, struct one_header *h)
 {
 	char *before = xasprintf("%s/%s", ctx->tree, h->path);
 	char *after = xasprintf("%s/%s", scratch, h->path);
@@ -182,7 +175,7 @@ static int analyse(struct source_ctx *ctx, struct include_graph *g, const char *
 	 * an inline function of a header that includes it, and so on, to the
 	 * end. Each round passes over every includer once.
 	 */
-	inc = parse_includers(ctx, scratch, headers, &iu.hdrs);
+	inc = parse_includers(ctx, scratch, patched, &iu.hdrs);
 	do {
 		round = hdr_spread(&ha, &set, &h->ch);
 		for (i = 0; i < iu.hdrs.nr; i++)
@@ -190,11 +183,11 @@ static int analyse(struct source_ctx *ctx, struct include_graph *g, const char *
 	} while (round);
 	names = xcalloc(iu.cfiles.nr + 1, sizeof(*names));
 	for (i = 0; i < iu.cfiles.nr; i++)
-		names[i] = file_uses(ctx, scratch, pf, iu.cfiles.paths[i], &set);
+		names[i] = file_uses(ctx, scratch, patched, iu.cfiles.paths[i], &set);
 	/* A part's use is the use of each built file that #includes it. */
 	for (i = 0; i < iu.parts.nr; i++) {
 		char *name = iu.nr_part_of[i] ?
-			     file_uses(ctx, scratch, pf, iu.parts.paths[i], &set) : NULL;
+			     file_uses(ctx, scratch, patched, iu.parts.paths[i], &set) : NULL;
 
 		for (size_t k = 0; name && k < iu.nr_part_of[i]; k++)
 			if (!names[iu.part_of[i][k]])
@@ -203,15 +196,18 @@ static int analyse(struct source_ctx *ctx, struct include_graph *g, const char *
 		free(name);
 	}
 	for (i = 0; i < iu.cfiles.nr; i++) {
-		bool patched = in_list(pf, iu.cfiles.paths[i]);
+		bool is_patched = has(patched, iu.cfiles.paths[i]);
 
-		if (!names[i])
+		/* Only a user's Makefiles are read: thousands of files may include it. */
+		if (!names[i] || !include_graph_built(g, ctx, iu.cfiles.paths[i])) {
+			free(names[i]);
 			continue;
+		}
 		grow_array(&h->users, &h->alloc_users, h->nr_users + 1, sizeof(*h->users));
 		h->users[h->nr_users++] = (struct user){
-			.path = xstrdup(iu.cfiles.paths[i]), .name = names[i], .patched = patched,
+			.path = xstrdup(iu.cfiles.paths[i]), .name = names[i], .patched = is_patched,
 		};
-		h->unpatched += !patched;
+		h->unpatched += !is_patched;
 	}
 	free(names);
 out:
@@ -248,8 +244,9 @@ static void report(const struct one_header *h, bool quiet)
 	if (h->ch.nr > h->direct)
 		printf(", and %zu name%s defined with them", h->ch.nr - h->direct,
 		       h->ch.nr - h->direct == 1 ? "" : "s");
-	printf("; %zu user%s among %zu built files that include it\n", h->nr_users,
-	       h->nr_users == 1 ? "" : "s", h->nr_cfiles);
+	printf("; %zu built user%s (of %zu .c file%s and %zu header%s including it)\n",
+	       h->nr_users, h->nr_users == 1 ? "" : "s", h->nr_cfiles,
+	       h->nr_cfiles == 1 ? "" : "s", h->nr_hdrs, h->nr_hdrs == 1 ? "" : "s");
 	for (i = 0; i < h->nr_users; i++)
 		printf("    %s uses %s (%s)\n", h->users[i].path, h->users[i].name,
 		       h->users[i].patched ? "patched" : "rebuilt too");
@@ -286,38 +283,43 @@ int header_users(struct source_ctx *ctx, const char *scratch, struct patch_files
 	struct one_header *hs;
 	struct include_graph *g;
 	struct patch_files extra = { 0 };
+	struct strset patched = { 0 }, seen = { 0 };
 	size_t i, j;
 	int ret = 0;
 
 	memset(res, 0, sizeof(*res));
 	for (i = 0; i < pf->nr; i++) {
 		pf_add(str_ends_with(pf->paths[i], ".h") ? &res->headers : &cfiles, pf->paths[i]);
+		strset_add(&patched, pf->paths[i]);
 		free(pf->paths[i]);
 	}
 	free(pf->paths);
 	*pf = cfiles;
 	if (!res->headers.nr)
-		return 0;
+		goto done;
 	for (i = 0; i < res->headers.nr; i++) {
 		char *p = xasprintf("%s/%s", scratch, res->headers.paths[i]), *text = read_text(p);
 
 		if (!text) {
 			pr_err("%s: %s", p, strerror(errno));
 			free(p);
-			return -1;
+			ret = -1;
+			goto done;
 		}
 		res->hash = hash_u64(res->hash ^ hash_str(res->headers.paths[i]) ^ hash_str(text));
 		free(text);
 		free(p);
 	}
 	g = include_graph_read(ctx);
-	if (!g)
-		return -1;
+	if (!g) {
+		ret = -1;
+		goto done;
+	}
 	res->files_read = include_graph_files(g);
 	hs = xcalloc(res->headers.nr, sizeof(*hs));
 	for (i = 0; i < res->headers.nr; i++) {
 		hs[i].path = res->headers.paths[i];
-		if (analyse(ctx, g, scratch, pf, &res->headers, &hs[i]))
+		if (analyse(ctx, g, scratch, &patched, &hs[i]))
 			ret = -1;
 	}
 	include_graph_free(g);
@@ -327,8 +329,10 @@ int header_users(struct source_ctx *ctx, const char *scratch, struct patch_files
 				pr_warn("%s: %s: a changed type: the data the running kernel holds keeps its old layout, which a livepatch cannot change",
 					hs[i].path, hs[i].ch.v[j].name);
 		for (j = 0; j < hs[i].nr_users; j++)
-			if (!hs[i].users[j].patched && !in_list(&extra, hs[i].users[j].path))
+			if (!hs[i].users[j].patched && !has(&seen, hs[i].users[j].path)) {
+				strset_add(&seen, hs[i].users[j].path);
 				pf_add(&extra, hs[i].users[j].path);
+			}
 	}
 	if (!ret && extra.nr > HEADER_MAX_USERS) {
 		for (i = 0; i < res->headers.nr; i++)
@@ -347,6 +351,9 @@ int header_users(struct source_ctx *ctx, const char *scratch, struct patch_files
 		one_release(&hs[i]);
 	free(hs);
 	patch_files_release(&extra);
+done:
+	strset_free(&patched);
+	strset_free(&seen);
 	return ret;
 }
 

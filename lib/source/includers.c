@@ -19,14 +19,17 @@ struct inc_node {
 	char *path;			/* relative to the tree */
 	size_t *includers;		/* nodes that include it */
 	size_t nr_includers, alloc_includers;
-	size_t *includes;		/* the .c nodes it includes */
-	size_t nr_includes, alloc_includes;
 };
 
 /* An #include name that resolved to no file of the tree. */
 struct unresolved {
 	char *name;
 	size_t from;
+};
+
+struct dir_built {
+	char *dir;
+	bool built;
 };
 
 struct include_graph {
@@ -37,6 +40,8 @@ struct include_graph {
 	size_t nr_unres, alloc_unres;
 	struct hashtab unres_by_base;	/* the name's last component -> unresolved + 1 */
 	char *arch;			/* the target's arch/ directory name */
+	size_t *parts, nr_parts, alloc_parts;	/* .c files other .c files #include */
+	struct hashtab dirs;		/* directory -> struct dir_built */
 };
 
 /* Directories whose files are not the kernel's, or another architecture's. */
@@ -185,18 +190,11 @@ static void add_edge(struct include_graph *g, size_t to, size_t from)
 {
 	struct inc_node *n = &g->nodes[to];
 
-	struct inc_node *f = &g->nodes[from];
-
 	if (n->nr_includers && n->includers[n->nr_includers - 1] == from)
 		return;
 	grow_array(&n->includers, &n->alloc_includers, n->nr_includers + 1,
 		   sizeof(*n->includers));
 	n->includers[n->nr_includers++] = from;
-	if (str_ends_with(n->path, ".c")) {
-		grow_array(&f->includes, &f->alloc_includes, f->nr_includes + 1,
-			   sizeof(*f->includes));
-		f->includes[f->nr_includes++] = to;
-	}
 }
 
 struct include_graph *include_graph_read(struct source_ctx *ctx)
@@ -256,6 +254,20 @@ struct include_graph *include_graph_read(struct source_ctx *ctx)
 		free(names[i]);
 	}
 	free(names);
+	for (i = 0; i < g->nr; i++) {
+		const struct inc_node *n = &g->nodes[i];
+		size_t k;
+
+		if (!str_ends_with(n->path, ".c"))
+			continue;
+		for (k = 0; k < n->nr_includers; k++)
+			if (str_ends_with(g->nodes[n->includers[k]].path, ".c"))
+				break;
+		if (k == n->nr_includers)
+			continue;
+		grow_array(&g->parts, &g->alloc_parts, g->nr_parts + 1, sizeof(*g->parts));
+		g->parts[g->nr_parts++] = i;
+	}
 	for (i = 0; i < g->nr_unres; i++) {
 		size_t *idx = xmalloc(sizeof(*idx));
 
@@ -277,7 +289,6 @@ void include_graph_free(struct include_graph *g)
 	for (i = 0; i < g->nr; i++) {
 		free(g->nodes[i].path);
 		free(g->nodes[i].includers);
-		free(g->nodes[i].includes);
 	}
 	for (i = 0; i < g->nr_unres; i++)
 		free(g->unres[i].name);
@@ -287,6 +298,12 @@ void include_graph_free(struct include_graph *g)
 	hashtab_for_all(&g->unres_by_base, i, p)
 		free(p);
 	hashtab_free(&g->unres_by_base);
+	hashtab_for_all(&g->dirs, i, p) {
+		free(((struct dir_built *)p)->dir);
+		free(p);
+	}
+	hashtab_free(&g->dirs);
+	free(g->parts);
 	free(g->unres);
 	free(g->nodes);
 	free(g->arch);
@@ -354,6 +371,41 @@ static size_t *closure(const struct include_graph *g, size_t start, size_t *nr)
 	return queue;
 }
 
+static ssize_t find_sorted(const struct dir_list *l, const char *s)
+{
+	char *const *p = l->nr ? bsearch(&s, l->paths, l->nr, sizeof(*l->paths), cmp_str) : NULL;
+
+	return p ? p - l->paths : -1;
+}
+
+/* start and the .c files that include it, directly or through other .c files. */
+static size_t *c_closure(const struct include_graph *g, size_t start, size_t *nr)
+{
+	size_t *queue = xmalloc(sizeof(*queue)), alloc = 1, head = 0, tail = 0, i, k;
+
+	queue[tail++] = start;
+	while (head < tail) {
+		const struct inc_node *n = &g->nodes[queue[head++]];
+
+		for (i = 0; i < n->nr_includers; i++) {
+			size_t from = n->includers[i];
+			bool seen = false;
+
+			if (!str_ends_with(g->nodes[from].path, ".c"))
+				continue;
+			/* These chains are a file or two long. */
+			for (k = 0; k < tail && !seen; k++)
+				seen = queue[k] == from;
+			if (seen)
+				continue;
+			grow_array(&queue, &alloc, tail + 1, sizeof(*queue));
+			queue[tail++] = from;
+		}
+	}
+	*nr = tail;
+	return queue;
+}
+
 /* part is compiled in u->cfiles.paths[built]; parts: path -> index in u->parts + 1. */
 static void add_part(struct include_users *u, struct hashtab *parts, const char *part,
 		     size_t built)
@@ -385,7 +437,9 @@ int include_graph_users(struct include_graph *g, struct source_ctx *ctx, const c
 {
 	ssize_t start = node_of(g, header);
 	struct hashtab parts = { 0 };
-	size_t *queue, nr, i, j;
+	bool *in_closure;
+	size_t *queue, nr, i;
+	void *p;
 
 	memset(u, 0, sizeof(*u));
 	if (start < 0) {
@@ -393,59 +447,71 @@ int include_graph_users(struct include_graph *g, struct source_ctx *ctx, const c
 		return -1;
 	}
 	queue = closure(g, start, &nr);
+	in_closure = xcalloc(g->nr, sizeof(*in_closure));
 	for (i = 1; i < nr; i++) {
 		const char *rel = g->nodes[queue[i]].path;
-		char *module = NULL, *composite = NULL;
 
-		if (str_ends_with(rel, ".h")) {
-			list_add(&u->hdrs, rel);
-			continue;
-		}
-		if (!strchr(rel, '/') || !source_dir_built(ctx, rel) ||
-		    source_file_role_quiet(ctx, rel, &module, &composite))
-			continue;
-		free(module);
-		free(composite);
-		list_add(&u->cfiles, rel);
+		in_closure[queue[i]] = true;
+		list_add(str_ends_with(rel, ".h") ? &u->hdrs : &u->cfiles, rel);
 	}
 	free(queue);
 	sort_list(&u->hdrs);
 	sort_list(&u->cfiles);
 	/*
-	 * The .c files each built one #includes, whether or not they include
-	 * the header: kernel/sched/psi.c includes nothing, and is compiled
-	 * in build_utility.c after its headers.
+	 * The .c files some .c file #includes (a few hundred in the tree),
+	 * each with the files of the closure that compile it, whether or not
+	 * it includes the header itself: kernel/sched/psi.c includes nothing,
+	 * and is compiled in build_utility.c after its headers.
 	 */
-	for (i = 0; i < u->cfiles.nr; i++) {
-		size_t *stack = xcalloc(g->nr, sizeof(*stack)), sp = 0;
-		bool *seen = xcalloc(g->nr, sizeof(*seen));
+	for (i = 0; i < g->nr_parts; i++) {
+		size_t *q, k;
 
-		stack[sp++] = node_of(g, u->cfiles.paths[i]);
-		seen[stack[0]] = true;
-		while (sp) {
-			const struct inc_node *n = &g->nodes[stack[--sp]];
+		q = c_closure(g, g->parts[i], &nr);
+		for (k = 1; k < nr; k++) {
+			ssize_t at;
 
-			for (j = 0; j < n->nr_includes; j++) {
-				size_t to = n->includes[j];
-
-				if (seen[to])
-					continue;
-				seen[to] = true;
-				stack[sp++] = to;
-				add_part(u, &parts, g->nodes[to].path, i);
-			}
+			if (!in_closure[q[k]])
+				continue;
+			at = find_sorted(&u->cfiles, g->nodes[q[k]].path);
+			if (at >= 0)
+				add_part(u, &parts, g->nodes[g->parts[i]].path, at);
 		}
-		free(stack);
-		free(seen);
+		free(q);
 	}
-	{
-		void *p;
-
-		hashtab_for_all(&parts, i, p)
-			free(p);
-	}
+	free(in_closure);
+	hashtab_for_all(&parts, i, p)
+		free(p);
 	hashtab_free(&parts);
 	return 0;
+}
+
+bool include_graph_built(struct include_graph *g, struct source_ctx *ctx, const char *path)
+{
+	char *dir = strndup(path, strrchr(path, '/') ? strrchr(path, '/') - path : 0);
+	char *module = NULL, *composite = NULL;
+	uint64_t h = hash_str(dir);
+	struct hash_iter it;
+	struct dir_built *db;
+	int built = -1;
+
+	/* A directory's answer is its ancestors' Makefiles: asked once. */
+	hashtab_for_each(&g->dirs, h, it, db)
+		if (!strcmp(db->dir, dir))
+			built = db->built;
+	if (built < 0) {
+		db = xmalloc(sizeof(*db));
+		db->dir = dir;
+		db->built = strchr(path, '/') && source_dir_built(ctx, path);
+		built = db->built;
+		hashtab_add(&g->dirs, h, db);
+		dir = NULL;
+	}
+	free(dir);
+	if (!built || source_file_role_quiet(ctx, path, &module, &composite))
+		return false;
+	free(module);
+	free(composite);
+	return true;
 }
 
 void include_users_release(struct include_users *u)

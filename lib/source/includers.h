@@ -26,11 +26,11 @@ size_t include_graph_files(const struct include_graph *g);
 
 struct include_users {
 	struct dir_list hdrs;		/* the headers that include it */
-	struct dir_list cfiles;		/* the .c files the configuration builds that do */
+	struct dir_list cfiles;		/* the .c files that do, built or not */
 	/*
-	 * The .c files the built ones #include (kernel/sched/build_utility.c's
-	 * psi.c), which need not include the header themselves: for each, the
-	 * indices in cfiles of those that compile it.
+	 * The .c files that .c files of cfiles #include (kernel/sched/psi.c,
+	 * compiled in build_utility.c), whether or not they include the
+	 * header themselves: for each, the indices in cfiles of those.
 	 */
 	struct dir_list parts;
 	size_t **part_of, *nr_part_of;
@@ -38,12 +38,18 @@ struct include_users {
 
 /*
  * The files that include header (a path relative to the tree), directly
- * or not; the built .c files are those whose directory and Makefile line
- * the target's configuration builds, as klp-source --where asks. Each
- * list sorted. 0, or -1 after a message (header is not in the tree).
+ * or not, each list sorted. 0, or -1 after a message (header is not in
+ * the tree).
  */
 int include_graph_users(struct include_graph *g, struct source_ctx *ctx, const char *header,
 			struct include_users *u);
 void include_users_release(struct include_users *u);
+
+/*
+ * Does the target's configuration build path: its directory (each
+ * ancestor's Makefile, asked once per directory) and its Makefile line, as
+ * klp-source --where asks?
+ */
+bool include_graph_built(struct include_graph *g, struct source_ctx *ctx, const char *path);
 
 #endif

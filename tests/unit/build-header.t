@@ -104,7 +104,7 @@ like "$out" 'the patches change no C file, and no file the kernel builds uses wh
 
 patch_of include/foo/h1.h 's|#define SCALE 3|#define SCALE 5|' > "$T/scale.patch"
 run_kb "$T/scale.patch"
-like "$out" 'header include/foo/h1.h: changes SCALE \(macro\), and 2 names defined with them; 3 users among 4 built files that include it' \
+like "$out" 'header include/foo/h1.h: changes SCALE \(macro\), and 2 names defined with them; 3 built users \(of 5 .c files and 1 header including it\)' \
 	"a macro: its name, the names that use it, users among the built includers"
 like "$out" '    fs/foo/a\.c uses SCALE \(rebuilt too\)' "... a file that uses the macro"
 like "$out" '    fs/foo/b\.c uses twice_scaled \(rebuilt too\)' "... one that uses it through another header's inline function"
@@ -118,7 +118,7 @@ unlike "$out" 'changed function: a_other' "... the function-level diff keeps onl
 
 patch_of fs/foo/local.h 's|10|11|' > "$T/local.patch"
 run_kb "$T/local.patch"
-like "$out" 'header fs/foo/local.h: changes LOCAL_OFFSET \(macro\); 1 user among 1 built files' \
+like "$out" 'header fs/foo/local.h: changes LOCAL_OFFSET \(macro\); 1 built user \(of 1 .c file and 0 headers including it\)' \
 	"a local header: its one user"
 like "$out" 'changed function: l_fn \(fs/foo/l\.c\)' "... rebuilt with the patched local header"
 patch_of fs/foo/l.c 's|x + LOCAL_OFFSET|x - LOCAL_OFFSET|' > "$T/l.patch"
@@ -148,7 +148,7 @@ like "$out" 'include/foo/h1.h: changes .*\(an #include or #pragma changed: every
 
 patch_of include/foo/h1.h 's|#define UNUSED_MACRO 7|#define UNUSED_MACRO 8|' > "$T/unused.patch"
 run_kb "$T/unused.patch"
-like "$out" 'header include/foo/h1.h: changes UNUSED_MACRO \(macro\); 0 users' "a macro nothing uses: no user"
+like "$out" 'header include/foo/h1.h: changes UNUSED_MACRO \(macro\); 0 built users' "a macro nothing uses: no user"
 
 printf -- '--- /dev/null\n+++ b/include/foo/new.h\n@@ -0,0 +1 @@\n+#define NEW 1\n' > "$T/new.patch"
 run_kb "$T/new.patch"
