@@ -14,7 +14,7 @@
 #include "build/diff.h"
 
 struct patch_files {
-	char **paths;		/* the .c files the patches change, each once, in order */
+	char **paths;		/* the .c and .h files the patches change, each once, in order */
 	size_t nr, alloc;
 };
 

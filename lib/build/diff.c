@@ -113,8 +113,14 @@ static const char *refusal(const char *path, enum diff_change change, bool *igno
 		return "a linker script: a livepatch cannot change the kernel's layout";
 	if (str_ends_with(base, ".S") || str_ends_with(base, ".s"))
 		return "assembler source: klp-build patches C functions only";
-	if (str_ends_with(base, ".h"))
-		return "a header: header changes are not supported yet (the files that use its inline functions and macros would have to be rebuilt too)";
+	/* A header's users are found, and rebuilt or listed, once the tree is known. */
+	if (str_ends_with(base, ".h")) {
+		if (change == DIFF_CREATE)
+			return "a new header: no file of the kernel includes it";
+		if (change == DIFF_DELETE)
+			return "a deleted header: the files that include it would not build";
+		return NULL;
+	}
 	if (str_ends_with(base, ".c")) {
 		if (change == DIFF_CREATE)
 			return "a new file: no Makefile builds it (new files are not supported)";

@@ -18,6 +18,7 @@
 #include "build/apply.h"
 #include "build/diff.h"
 #include "build/extract.h"
+#include "build/header.h"
 #include "build/lpmod.h"
 #include "build/layout.h"
 #include "build/objdiff.h"
@@ -609,14 +610,25 @@ out:
 	return ret;
 }
 
-/* A touched file's patched build, its variant named after its contents. */
+/*
+ * A touched file's patched build, its variant named after its contents
+ * and the patched headers'.
+ */
 static int rebuild_patched(struct source_ctx *ctx, const char *scratch, const char *path,
-			   struct rebuilt *out)
+			   const struct header_result *hr, struct rebuilt *out)
 {
-	char *from = xasprintf("%s/%s", scratch, path), *text = read_text(from), *variant;
-	struct rebuild_how how = { .cflags = SPLIT_CFLAGS, .from = from };
+	char *from = xasprintf("%s/%s", scratch, path), *text, *variant;
+	struct rebuild_how how = { .cflags = SPLIT_CFLAGS, .from = from,
+				   .overlay = hr->headers.nr ? scratch : NULL };
 	int rc;
 
+	/* A user of a patched header is the tree's file, built with the patched header. */
+	if (!path_exists(from)) {
+		free(from);
+		from = xasprintf("%s/%s", ctx->tree, path);
+		how.from = from;
+	}
+	text = read_text(from);
 	if (!text) {
 		pr_err("%s: %s", from, strerror(errno));
 		free(from);
@@ -624,7 +636,7 @@ static int rebuild_patched(struct source_ctx *ctx, const char *scratch, const ch
 	}
 	/* The patched objects are kept by their source's contents. */
 	variant = xasprintf("patched/%016llx",
-			    (unsigned long long)hash_str(text) ^ hash_str(SPLIT_CFLAGS));
+			    (unsigned long long)(hash_str(text) ^ hash_str(SPLIT_CFLAGS) ^ hr->hash));
 	free(text);
 	how.variant = variant;
 	rc = source_rebuild_how(ctx, path, &how, out);
@@ -641,7 +653,7 @@ static int rebuild_patched(struct source_ctx *ctx, const char *scratch, const ch
  * process id, or 0 to build in turn.
  */
 static pid_t build_behind(struct source_ctx *ctx, const char *scratch,
-			  const struct patch_files *pf)
+			  const struct patch_files *pf, const struct header_result *hr)
 {
 	pid_t pid;
 	size_t i;
@@ -660,7 +672,7 @@ static pid_t build_behind(struct source_ctx *ctx, const char *scratch,
 	for (i = 0; i < pf->nr && !interrupted(); i++) {
 		struct rebuilt r;
 
-		if (!rebuild_patched(ctx, scratch, pf->paths[i], &r))
+		if (!rebuild_patched(ctx, scratch, pf->paths[i], hr, &r))
 			rebuilt_free(&r);
 	}
 	_exit(0);
@@ -684,6 +696,7 @@ int patch_build(const struct patch_build_opts *o)
 	struct rebuilt *orig = NULL, *patched = NULL;
 	struct objdiff_result *diffres = NULL;
 	struct patch_files pf = { 0 };
+	struct header_result hr = { 0 };
 	struct stages st = { .quiet = o->quiet };
 	struct source_ctx ctx;
 	bool opened = false;
@@ -736,10 +749,21 @@ int patch_build(const struct patch_build_opts *o)
 	stage_end(&st, "applying", "%d patch%s, %zu file%s%s%s", o->nr_patches,
 		  o->nr_patches == 1 ? "" : "es", pf.nr, pf.nr == 1 ? "" : "s",
 		  pf.nr == 1 ? ": " : "", pf.nr == 1 ? pf.paths[0] : "");
+	if (stage_begin(&st) || header_users(&ctx, scratch, &pf, o->quiet, &hr))
+		goto out;
+	if (hr.headers.nr)
+		stage_end(&st, "headers", "%zu header%s: %zu user%s rebuilt too (%zu files read)",
+			  hr.headers.nr, hr.headers.nr == 1 ? "" : "s", hr.added,
+			  hr.added == 1 ? "" : "s", hr.files_read);
+	if (!pf.nr) {
+		pr_err("%s: the patches change no C file, and no file the kernel builds uses what their headers change",
+		       o->patches[0]);
+		goto out;
+	}
 
 	orig = xcalloc(pf.nr, sizeof(*orig));
 	patched = xcalloc(pf.nr, sizeof(*patched));
-	behind = build_behind(&ctx, scratch, &pf);
+	behind = build_behind(&ctx, scratch, &pf, &hr);
 	for (i = 0; i < pf.nr; i++) {
 		struct rebuild_how how = { .variant = "split", .cflags = SPLIT_CFLAGS };
 
@@ -756,7 +780,7 @@ int patch_build(const struct patch_build_opts *o)
 		interrupt_child(behind);
 		wait_behind(&behind);
 		interrupt_child(0);
-		if (interrupt_check() || rebuild_patched(&ctx, scratch, pf.paths[i], &patched[i]))
+		if (interrupt_check() || rebuild_patched(&ctx, scratch, pf.paths[i], &hr, &patched[i]))
 			goto out;
 		stage_end(&st, "building patched", "%s (%s)", pf.paths[i], where(&patched[i]));
 	}
@@ -823,6 +847,7 @@ out:
 	free(scratch);
 	free(output);
 	patch_files_release(&pf);
+	header_result_release(&hr);
 	for (i = 0; i < (size_t)o->nr_patches; i++)
 		diff_release(&diffs[i]);
 	free(diffs);

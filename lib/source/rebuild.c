@@ -31,10 +31,10 @@ void rebuilt_free(struct rebuilt *r)
 }
 
 static int run_kbuild(const struct source_ctx *ctx, const char *scratch, const char *target,
-		      const char *what)
+		      const char *what, const char *nostdinc)
 {
 	char *m = xasprintf("M=%s", scratch), *cc = xasprintf("CC=%s", ctx->cc);
-	const char *argv[] = { "make", "-s", "-C", ctx->o.kdir, m, cc, target, NULL };
+	const char *argv[] = { "make", "-s", "-C", ctx->o.kdir, m, cc, target, nostdinc, NULL };
 	struct strbuf out = { 0 };
 	int rc = run_capture(argv, NULL, &out);
 
@@ -66,7 +66,7 @@ static int write_text(const char *path, const char *text)
  * from the source tree (Kbuild's .cmd file lists each file it read).
  */
 static int copy_deps(const struct source_ctx *ctx, const char *cmdfile, const char *scratch,
-		     const char *path, struct strbuf *list)
+		     const char *path, const char *overlay, struct strbuf *list)
 {
 	char *text = read_text(cmdfile), *line, *save = NULL;
 	size_t tlen = strlen(ctx->tree);
@@ -78,7 +78,7 @@ static int copy_deps(const struct source_ctx *ctx, const char *cmdfile, const ch
 	}
 	strbuf_addf(list, "%s\n", path);
 	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		char *p = line, *e, *rel, *to, *slash;
+		char *p = line, *e, *rel, *to, *slash, *ov;
 
 		while (isspace((unsigned char)*p))
 			p++;
@@ -96,12 +96,19 @@ static int copy_deps(const struct source_ctx *ctx, const char *cmdfile, const ch
 		if (mkdir_p(to))
 			ret = -1;
 		*slash = '/';
+		/* A patched local header: the patched text, at the tree's path. */
+		ov = overlay ? xasprintf("%s/%s", overlay, rel) : NULL;
+		if (ov && path_exists(ov)) {
+			pr_info("%s: %s from %s", path, rel, overlay);
+			p = ov;
+		}
 		if (!ret && copy_file(p, to)) {
 			pr_err("%s: cannot copy to %s: %s", p, to, strerror(errno));
 			ret = -1;
 		}
 		pr_info("%s: needs %s", path, rel);
 		free(to);
+		free(ov);
 	}
 	free(text);
 	return ret;
@@ -150,7 +157,7 @@ int source_rebuild_how(struct source_ctx *ctx, const char *given, const struct r
 {
 	static const struct rebuild_how plain;
 	char *scratch = NULL, *tmpl, *src = NULL, *to = NULL, *composite = NULL;
-	char *stem = NULL, *target = NULL, *cmdfile = NULL, *built = NULL;
+	char *stem = NULL, *target = NULL, *cmdfile = NULL, *built = NULL, *nostdinc = NULL;
 	struct strbuf kb = { 0 }, deps = { 0 }, extra = { 0 };
 	int ret = -1;
 
@@ -188,6 +195,15 @@ int source_rebuild_how(struct source_ctx *ctx, const char *given, const struct r
 		goto out;
 	}
 
+	/*
+	 * Patched headers of include/ and arch/ARCH/include/ before the
+	 * headers tree's: NOSTDINC_FLAGS comes first on the compiler's
+	 * command line, before LINUXINCLUDE, and a command-line value
+	 * replaces Kbuild's "-nostdinc", so it is given again.
+	 */
+	if (how->overlay)
+		nostdinc = xasprintf("NOSTDINC_FLAGS=-nostdinc -I%s/arch/$(SRCARCH)/include -I%s/include -I%s/arch/$(SRCARCH)/include/uapi -I%s/include/uapi",
+				     how->overlay, how->overlay, how->overlay, how->overlay);
 	tmpl = xasprintf("%s/build.XXXXXX", ctx->cachedir);
 	scratch = mkdtemp(tmpl);
 	if (!scratch) {
@@ -282,14 +298,14 @@ int source_rebuild_how(struct source_ctx *ctx, const char *given, const struct r
 		}
 		target = xasprintf("%s.i", stem);
 		source_say(ctx, "DEP", r->path);
-		if (run_kbuild(ctx, scratch, target, r->path)) {
+		if (run_kbuild(ctx, scratch, target, r->path, nostdinc)) {
 			free(kbuild);
 			goto out;
 		}
 		cmdfile = xasprintf("%s/%.*s.%s.i.cmd", scratch,
 				    (int)(strrchr(stem, '/') - stem + 1), stem,
 				    strrchr(stem, '/') + 1);
-		if (copy_deps(ctx, cmdfile, scratch, r->path, &deps)) {
+		if (copy_deps(ctx, cmdfile, scratch, r->path, how->overlay, &deps)) {
 			free(kbuild);
 			goto out;
 		}
@@ -311,7 +327,7 @@ int source_rebuild_how(struct source_ctx *ctx, const char *given, const struct r
 	free(target);
 	target = xasprintf("%s.o", stem);
 	source_say(ctx, "CC", r->path);
-	if (run_kbuild(ctx, scratch, target, r->path))
+	if (run_kbuild(ctx, scratch, target, r->path, nostdinc))
 		goto out;
 	built = xasprintf("%s/%s", scratch, target);
 	{
@@ -382,6 +398,7 @@ out:
 	free(target);
 	free(cmdfile);
 	free(built);
+	free(nostdinc);
 	return ret;
 }
 

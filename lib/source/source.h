@@ -62,6 +62,13 @@ struct rebuild_how {
 	 * caller names the variant after its contents, the cache cannot tell.
 	 */
 	const char *from;
+	/*
+	 * A directory of patched headers at their tree paths: the build
+	 * reads them instead of the tree's (local headers) and of the
+	 * headers tree's (include/, arch/ARCH/include/). Named in the
+	 * variant by the caller too.
+	 */
+	const char *overlay;
 };
 
 int source_rebuild_how(struct source_ctx *ctx, const char *path, const struct rebuild_how *how,

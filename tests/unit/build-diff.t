@@ -54,7 +54,7 @@ unlike "$out" 'SOURCE' "a directory operand: the Kbuild mode, as before"
 	hunk fs/foo/Kconfig 'x' 'y'
 	hunk fs/foo/Makefile 'x' 'y'
 	hunk fs/foo/Kbuild 'x' 'y'
-	hunk include/linux/foo.h 'x' 'y'
+	printf -- '--- /dev/null\n+++ b/include/linux/foo.h\n@@ -0,0 +1 @@\n+int n;\n'
 	hunk fs/../../etc/x.c 'x' 'y'
 	printf -- '--- /abs/fs/foo/a.c\n+++ /abs/fs/foo/a.c\n@@ -1 +1 @@\n-x\n+y\n'
 	printf -- '--- /dev/null\n+++ b/fs/foo/new.c\n@@ -0,0 +1 @@\n+int n;\n'
@@ -70,7 +70,7 @@ is "$rc" 1 "refused files: exit 1"
 is "$(printf '%s\n' "$out" | grep -c 'error: .*refused.patch: ')" 14 "one error per refused file (14)"
 for want in 'arch/x86/lib/foo.S: assembler' 'vmlinux.lds.S: a linker script' \
 	'fs/foo/Kconfig: configuration or build rules' 'fs/foo/Makefile: configuration' \
-	'fs/foo/Kbuild: configuration' 'include/linux/foo.h: a header: header changes are not supported yet' \
+	'fs/foo/Kbuild: configuration' 'include/linux/foo.h: a new header' \
 	"outside the source tree \\(a '\\.\\.' component\\)" '/abs/fs/foo/a.c: an absolute path' \
 	'fs/foo/new.c: a new file' 'fs/foo/old.c: a deleted file' 'fs/foo/two.c: renamed' \
 	'fs/foo/blob.c: a binary change' 'fs/foo/r2.c: renamed or copied' 'scripts/foo.py: not a C file'; do
