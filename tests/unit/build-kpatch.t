@@ -134,6 +134,15 @@ like "$?:$out" "^1:.*symbol 'calls\.[0-9]+': KPATCH_IGNORE_STATIC: .*statics has
 	"an ignored static the original function has not: refused"
 [ -e "$T/out.o" ] && fail "refused, yet written" || pass "refused: nothing written"
 
+# The hooks are extracted as new functions; no marker section is kept.
+out=$("$KBP" --extract-objects -m "$T/k.map" -o "$T/hooks-out.o" "$T/orig.o" "$T/hooks.o" 2>&1)
+is "$?" 0 "the hooks' object extracted" "$out"
+secs=$(readelf -SW "$T/hooks-out.o")
+for f in pre post pre_un post_un load unload; do
+	like "$secs" " \.text(\.unlikely)?\.$f " "hook $f: kept"
+done
+unlike "$secs" 'klp_build' "no .discard.klp_build.* section in the extracted object"
+
 # Marker sections that are not the header's: refused, by section.
 cat > "$T/bad.s" <<'S'
 	.text
