@@ -107,11 +107,13 @@ fuzz:
 # The header lives in include/klp/; the old $(PREFIX)/include/klp_convert.h
 # stays, for one release, as a header that includes it.
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/include/klp \
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/include/klp/kpatch \
 		$(DESTDIR)$(PREFIX)/share/man/man1
 	install -m 755 $(TOOLS) $(DESTDIR)$(PREFIX)/bin/
 	install -m 755 scripts/klp-build $(DESTDIR)$(PREFIX)/bin/
 	install -m 644 include/klp_convert.h $(DESTDIR)$(PREFIX)/include/klp/
+	install -m 644 include/kpatch/kpatch-macros.h include/kpatch/kpatch-syscall.h \
+		$(DESTDIR)$(PREFIX)/include/klp/kpatch/
 	printf '%s\n' '/* Deprecated path: include <klp/klp_convert.h>. */' \
 		'#include <klp/klp_convert.h>' > $(DESTDIR)$(PREFIX)/include/klp_convert.h
 	chmod 644 $(DESTDIR)$(PREFIX)/include/klp_convert.h
@@ -120,8 +122,11 @@ install: all
 uninstall:
 	rm -f $(addprefix $(DESTDIR)$(PREFIX)/bin/,$(notdir $(TOOLS)) klp-build) \
 		$(DESTDIR)$(PREFIX)/include/klp/klp_convert.h \
+		$(DESTDIR)$(PREFIX)/include/klp/kpatch/kpatch-macros.h \
+		$(DESTDIR)$(PREFIX)/include/klp/kpatch/kpatch-syscall.h \
 		$(DESTDIR)$(PREFIX)/include/klp_convert.h \
 		$(addprefix $(DESTDIR)$(PREFIX)/share/man/man1/,$(notdir $(MANS)))
+	-rmdir $(DESTDIR)$(PREFIX)/include/klp/kpatch 2>/dev/null
 	-rmdir $(DESTDIR)$(PREFIX)/include/klp 2>/dev/null
 
 clean:

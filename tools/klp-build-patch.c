@@ -22,6 +22,7 @@ static void usage(FILE *f)
 		"usage: klp-build -k KDIR -s SOURCE (--kallsyms FILE | --map MAP) [-o OUT.ko]\n"
 		"                 [--no-replace] [--cache DIR] [-q] [-v] PATCH...\n"
 		"       klp-build --diff-objects ORIG.o PATCHED.o\n"
+		"       klp-build --kpatch-markers OBJ.o...\n"
 		"       klp-build --prove-objects LIVEPATCH.ko PATCHED.o FUNCTION...\n"
 		"       klp-build --extract-objects -m MAP [--target OBJ] [--kernel-version X.Y]\n"
 		"                 -o OUT.o ORIG.o PATCHED.o\n"
@@ -37,9 +38,12 @@ static void usage(FILE *f)
 		"  -o, --output KO     the livepatch (default: livepatch-<first patch>.ko)\n"
 		"      --no-replace    not an atomic-replace livepatch\n"
 		"      --cache DIR     klp-source's cache (default: ~/.cache/klp-source)\n"
+		"      --kpatch-include DIR  kpatch-macros.h's directory, for the patched build\n"
+		"                      (default: $KLP_KPATCH_INCLUDE, which klp-build sets)\n"
 		"  --diff-objects      only compare two builds of one file, function by function\n"
 		"  --extract-objects   only write the livepatch's part of one file (for OBJ, default\n"
 		"                      vmlinux, of a kernel X.Y) from its two builds\n"
+		"  --kpatch-markers    only list the kpatch-macros.h markers of objects\n"
 		"  --prove-objects     only prove that each FUNCTION of a converted livepatch is\n"
 		"                      the patched build's\n"
 		"  -q, --quiet         no stage lines and findings\n"
@@ -49,10 +53,10 @@ static void usage(FILE *f)
 
 enum {
 	OPT_KALLSYMS = 256, OPT_NO_REPLACE, OPT_CACHE, OPT_DIFF_OBJECTS, OPT_EXTRACT_OBJECTS,
-	OPT_TARGET, OPT_KVER, OPT_PROVE_OBJECTS,
+	OPT_TARGET, OPT_KVER, OPT_PROVE_OBJECTS, OPT_KPATCH_INCLUDE, OPT_KPATCH_MARKERS,
 };
 
-static bool diff_objects, extract_objects, prove_objects;
+static bool diff_objects, extract_objects, prove_objects, kpatch_markers;
 static const char *target = "vmlinux";
 static unsigned int kver;
 
@@ -70,6 +74,8 @@ static int parse_opts(int argc, char **argv, struct patch_build_opts *o)
 		{ "diff-objects", no_argument, NULL, OPT_DIFF_OBJECTS },
 		{ "extract-objects", no_argument, NULL, OPT_EXTRACT_OBJECTS },
 		{ "prove-objects", no_argument, NULL, OPT_PROVE_OBJECTS },
+		{ "kpatch-include", required_argument, NULL, OPT_KPATCH_INCLUDE },
+		{ "kpatch-markers", no_argument, NULL, OPT_KPATCH_MARKERS },
 		{ "target", required_argument, NULL, OPT_TARGET },
 		{ "kernel-version", required_argument, NULL, OPT_KVER },
 		COMMON_LONGOPTS,
@@ -91,6 +97,8 @@ static int parse_opts(int argc, char **argv, struct patch_build_opts *o)
 		case OPT_DIFF_OBJECTS: diff_objects = true; break;
 		case OPT_EXTRACT_OBJECTS: extract_objects = true; break;
 		case OPT_PROVE_OBJECTS: prove_objects = true; break;
+		case OPT_KPATCH_INCLUDE: o->kpatch_include = optarg; break;
+		case OPT_KPATCH_MARKERS: kpatch_markers = true; break;
 		case OPT_TARGET: target = optarg; break;
 		case OPT_KVER: {
 			unsigned int a, b;
@@ -108,6 +116,15 @@ static int parse_opts(int argc, char **argv, struct patch_build_opts *o)
 	}
 	o->patches = argv + optind;
 	o->nr_patches = argc - optind;
+	if (kpatch_markers) {
+		if (!o->nr_patches) {
+			pr_err("--kpatch-markers takes the objects to read");
+			return -1;
+		}
+		return 0;
+	}
+	if (!o->kpatch_include && getenv("KLP_KPATCH_INCLUDE") && *getenv("KLP_KPATCH_INCLUDE"))
+		o->kpatch_include = getenv("KLP_KPATCH_INCLUDE");
 	if (extract_objects) {
 		if (o->nr_patches != 2 || !o->map || !o->output) {
 			pr_err("--extract-objects takes -m MAP, -o OUT.o and two objects: ORIG.o PATCHED.o");
@@ -169,6 +186,8 @@ int main(int argc, char **argv)
 			usage(stderr);
 		return ret < 0 ? 2 : 1;
 	}
+	if (kpatch_markers)
+		return patch_kpatch_markers(o.patches, o.nr_patches);
 	if (diff_objects)
 		return patch_diff_objects(o.patches[0], o.patches[1], kver, o.quiet);
 	if (prove_objects)

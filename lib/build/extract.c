@@ -366,6 +366,20 @@ static int kernel_static(struct ex *x, const char *fn, const struct symbol *s,
 	return 0;
 }
 
+/* KPATCH_IGNORE_STATIC names counter of counter.12. */
+static bool ignored_static(const struct ex *x, const char *name)
+{
+	char *base;
+	bool ret;
+
+	if (!x->o->kpatch)
+		return false;
+	base = xasprintf("%.*s", (int)(strlen(name) - local_suffix(name)), name);
+	ret = kp_ignored_static(x->o->kpatch, base);
+	free(base);
+	return ret;
+}
+
 /*
  * A defined symbol a kept section refers to: the livepatch's or the
  * kernel's. fn is the kept function whose code refers to it, or NULL.
@@ -413,6 +427,12 @@ static int take_symbol(struct ex *x, struct symbol *s, const char *fn)
 	    local_suffix(s->name)) {
 		if (kernel_static(x, fn, s, &old))
 			return -1;
+		if (!old && ignored_static(x, s->name)) {
+			pr_err_sym(x->o->path, s->name,
+				   "KPATCH_IGNORE_STATIC: the livepatch must use the kernel's, and the original %s has no static of that name",
+				   fn);
+			return -1;
+		}
 		if (!old) {
 			pr_info("%s: %s: a function-local static the original %s has not: a new variable",
 				x->o->path, s->name, fn);

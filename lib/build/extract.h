@@ -14,6 +14,7 @@
 
 #include <stddef.h>
 
+#include "build/kpatch.h"
 #include "build/objdiff.h"
 #include "symbols/symmap.h"
 
@@ -32,6 +33,7 @@ struct extract_opts {
 	 */
 	int (*file_sympos)(void *data, const char *path, const char *name, unsigned int *pos);
 	void *data;
+	const struct kp_markers *kpatch;	/* the file's kpatch-macros.h markers, or NULL */
 };
 
 struct extract_stats {

@@ -11,10 +11,20 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "build/kpatch.h"
+
 struct lp_func {
 	const char *name;	/* the function, in the kernel and in the extracted object */
 	const char *object;	/* vmlinux or a module's name */
 	unsigned int sympos;	/* its old_sympos */
+};
+
+/* A kpatch-macros.h hook: one of the klp_callbacks of its object's klp_object. */
+struct lp_hook {
+	const char *func;	/* in the extracted object */
+	const char *object;	/* vmlinux or a module's name */
+	enum kp_slot slot;
+	bool no_arg;		/* void fn(void), kpatch's load and unload hooks */
 };
 
 struct lp_module {
@@ -24,6 +34,8 @@ struct lp_module {
 	size_t nr_objects;
 	const struct lp_func *funcs;
 	size_t nr_funcs;
+	const struct lp_hook *hooks;
+	size_t nr_hooks;
 	bool replace;		/* atomic replace */
 	const char *what;	/* for the description: the patches' names */
 };

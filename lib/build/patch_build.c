@@ -19,6 +19,7 @@
 #include "build/diff.h"
 #include "build/extract.h"
 #include "build/header.h"
+#include "build/kpatch.h"
 #include "build/lpmod.h"
 #include "build/layout.h"
 #include "build/objdiff.h"
@@ -104,12 +105,19 @@ static void print_finding(const struct fn_finding *f, const char *path)
 int patch_diff_objects(const char *orig, const char *patched, unsigned int kver, bool quiet)
 {
 	struct objdiff_result res;
+	struct kp_markers kp;
 	long layouts;
 	size_t j;
-	int ret;
+	int ret, bad;
 
 	if (objdiff(orig, patched, patched, kver, &res))
 		return 1;
+	if (kp_markers_read(patched, patched, &kp)) {
+		objdiff_release(&res);
+		return 1;
+	}
+	bad = kp_markers_apply(&kp, patched, &res, quiet);
+	kp_markers_release(&kp);
 	if (!quiet)
 		for (j = 0; j < res.nr; j++)
 			print_finding(&res.fns[j], patched);
@@ -120,11 +128,29 @@ int patch_diff_objects(const char *orig, const char *patched, unsigned int kver,
 		return 1;
 	}
 	res.errors += (size_t)layouts;
-	ret = res.errors ? 1 : 0;
+	ret = res.errors || bad ? 1 : 0;
 	if (res.errors)
 		pr_err("%s: %zu change%s a livepatch cannot make", patched, res.errors,
 		       res.errors == 1 ? "" : "s");
 	objdiff_release(&res);
+	return ret;
+}
+
+int patch_kpatch_markers(char *const *objs, int nr)
+{
+	struct kp_markers kp;
+	int i, ret = 0;
+
+	for (i = 0; i < nr; i++) {
+		if (kp_markers_read(objs[i], objs[i], &kp)) {
+			ret = 1;
+			continue;
+		}
+		printf("%s:\n", objs[i]);
+		kp_markers_print(&kp, stdout);
+		kp_markers_release(&kp);
+	}
+	fflush(stdout);
 	return ret;
 }
 
@@ -137,8 +163,9 @@ int patch_extract_objects(const char *orig, const char *patched, const char *out
 	};
 	struct objdiff_result res;
 	struct extract_stats es;
+	struct kp_markers kp = { 0 };
 	struct symmap *map = symmap_new();
-	int ret = 1;
+	int ret = 1, bad;
 
 	if (symmap_load(map, map_path)) {
 		symmap_free(map);
@@ -150,15 +177,18 @@ int patch_extract_objects(const char *orig, const char *patched, const char *out
 		return 1;
 	}
 	eo.diff = &res;
-	if (res.errors)
+	eo.kpatch = &kp;
+	bad = kp_markers_read(patched, patched, &kp) || kp_markers_apply(&kp, patched, &res, true);
+	if (!bad && res.errors)
 		pr_err("%s: %zu change%s a livepatch cannot make", patched, res.errors,
 		       res.errors == 1 ? "" : "s");
-	else if (!extract(&eo, &es)) {
+	else if (!bad && !extract(&eo, &es)) {
 		printf("%s: %zu function%s, %zu data, %zu kernel symbol%s (%zu by sympos), %zu entries\n",
 		       out, es.funcs, es.funcs == 1 ? "" : "s", es.data, es.undef,
 		       es.undef == 1 ? "" : "s", es.klp_syms, es.entries);
 		ret = 0;
 	}
+	kp_markers_release(&kp);
 	objdiff_release(&res);
 	symmap_free(map);
 	return ret;
@@ -391,7 +421,8 @@ static int prove(const char *output, const char *ko, unsigned int kver,
 static int make_livepatch(const struct patch_build_opts *o, struct source_ctx *ctx,
 			  struct stages *st, const char *scratch, const char *output,
 			  const struct patch_files *pf, const struct rebuilt *orig,
-			  const struct rebuilt *patched, const struct objdiff_result *diffres)
+			  const struct rebuilt *patched, const struct objdiff_result *diffres,
+			  const struct kp_markers *kps)
 {
 	const char *base = strrchr(output, '/') ? strrchr(output, '/') + 1 : output;
 	char *name = xasprintf("%.*s", (int)(strlen(base) - 3), base);
@@ -400,7 +431,8 @@ static int make_livepatch(const struct patch_build_opts *o, struct source_ctx *c
 	const char **objects = xcalloc(pf->nr, sizeof(*objects));
 	const char **linked = xcalloc(pf->nr + 1, sizeof(*linked));
 	struct lp_func *funcs = NULL;
-	size_t nr_funcs = 0, alloc_funcs = 0, i, j, k, proved = 0;
+	struct lp_hook *hooks = NULL;
+	size_t nr_funcs = 0, alloc_funcs = 0, nr_hooks = 0, alloc_hooks = 0, i, j, k, proved = 0;
 	struct extract_stats total = { 0 };
 	struct strset names = { 0 };
 	struct symmap *map = NULL;
@@ -464,7 +496,7 @@ static int make_livepatch(const struct patch_build_opts *o, struct source_ctx *c
 			.orig = orig[i].object, .patched = patched[i].object, .path = pf->paths[i],
 			.target = orig[i].module ? orig[i].module : "vmlinux", .map = map,
 			.kver = kernel_version(ctx->srcver), .diff = &diffres[i],
-			.file_sympos = file_sympos, .data = &wc,
+			.file_sympos = file_sympos, .data = &wc, .kpatch = &kps[i],
 		};
 		struct extract_stats es;
 		char *out;
@@ -493,6 +525,18 @@ static int make_livepatch(const struct patch_build_opts *o, struct source_ctx *c
 			if (func_sympos(&wc, eo.target, pf->paths[i], f->name, &funcs[nr_funcs].sympos))
 				goto out;
 			nr_funcs++;
+		}
+		for (j = 0; j < kps[i].nr_hooks; j++) {
+			const struct kp_hook *h = &kps[i].hooks[j];
+
+			grow_array(&hooks, &alloc_hooks, nr_hooks + 1, sizeof(*hooks));
+			hooks[nr_hooks++] = (struct lp_hook){
+				.func = h->func, .object = eo.target, .slot = h->slot,
+				.no_arg = h->no_arg,
+			};
+			if (!o->quiet)
+				printf("%s callback: %s (%s, %s)\n", kp_slot_name(h->slot), h->func,
+				       pf->paths[i], eo.target);
 		}
 		out = xasprintf("%s/part%zu.o", scratch, i);
 		eo.out = out;
@@ -529,7 +573,8 @@ static int make_livepatch(const struct patch_build_opts *o, struct source_ctx *c
 	{
 		struct lp_module m = {
 			.dir = lpdir, .name = name, .objects = linked, .nr_objects = k,
-			.funcs = funcs, .nr_funcs = nr_funcs, .replace = !o->no_replace, .what = what,
+			.funcs = funcs, .nr_funcs = nr_funcs, .hooks = hooks, .nr_hooks = nr_hooks,
+			.replace = !o->no_replace, .what = what,
 		};
 
 		if (lp_module_write(&m) || lp_module_link(&m, ctx->o.kdir, ctx->cc))
@@ -598,6 +643,7 @@ out:
 	free(objects);
 	free(linked);
 	free(funcs);
+	free(hooks);
 	strset_free(&names);
 	symmap_free(map);
 	strbuf_release(&wb);
@@ -610,15 +656,54 @@ out:
 	return ret;
 }
 
+/* What the patched files are compiled with: SPLIT_CFLAGS, and the kpatch headers. */
+struct patched_flags {
+	char *cflags;
+	uint64_t headers_hash;
+};
+
 /*
- * A touched file's patched build, its variant named after its contents
- * and the patched headers'.
+ * The patched build's flags: kpatch-macros.h and kpatch-syscall.h of dir
+ * found by a patch's #include "kpatch-macros.h", after the file's own
+ * directory and the kernel's headers (a tree's own file of that name wins).
+ * headers_hash is their contents': a new klp-build's headers make new objects.
+ */
+static int kpatch_cflags(const char *dir, struct patched_flags *pfl)
+{
+	static const char *const headers[] = { "kpatch-macros.h", "kpatch-syscall.h" };
+	size_t i;
+
+	pfl->headers_hash = 0;
+	if (!dir) {
+		pfl->cflags = xstrdup(SPLIT_CFLAGS);
+		return 0;
+	}
+	for (i = 0; i < ARRAY_SIZE(headers); i++) {
+		char *path = xasprintf("%s/%s", dir, headers[i]), *text = read_text(path);
+
+		if (!text) {
+			pr_err("%s: %s (klp-build's kpatch headers)", path, strerror(errno));
+			free(path);
+			return -1;
+		}
+		pfl->headers_hash = hash_u64(pfl->headers_hash ^ hash_str(text));
+		free(text);
+		free(path);
+	}
+	pfl->cflags = xasprintf("%s -idirafter %s", SPLIT_CFLAGS, dir);
+	return 0;
+}
+
+/*
+ * A touched file's patched build, its variant named after its contents,
+ * the patched headers' and klp-build's kpatch headers'.
  */
 static int rebuild_patched(struct source_ctx *ctx, const char *scratch, const char *path,
-			   const struct header_result *hr, struct rebuilt *out)
+			   const struct header_result *hr, const struct patched_flags *pfl,
+			   struct rebuilt *out)
 {
 	char *from = xasprintf("%s/%s", scratch, path), *text, *variant;
-	struct rebuild_how how = { .cflags = SPLIT_CFLAGS, .from = from,
+	struct rebuild_how how = { .cflags = pfl->cflags, .from = from,
 				   .overlay = hr->headers.nr ? scratch : NULL };
 	int rc;
 
@@ -634,9 +719,10 @@ static int rebuild_patched(struct source_ctx *ctx, const char *scratch, const ch
 		free(from);
 		return -1;
 	}
-	/* The patched objects are kept by their source's contents. */
+	/* The patched objects are kept by their source's contents, and the headers'. */
 	variant = xasprintf("patched/%016llx",
-			    (unsigned long long)(hash_str(text) ^ hash_str(SPLIT_CFLAGS) ^ hr->hash));
+			    (unsigned long long)(hash_str(text) ^ hash_str(pfl->cflags) ^ hr->hash ^
+						 pfl->headers_hash));
 	free(text);
 	how.variant = variant;
 	rc = source_rebuild_how(ctx, path, &how, out);
@@ -653,7 +739,8 @@ static int rebuild_patched(struct source_ctx *ctx, const char *scratch, const ch
  * process id, or 0 to build in turn.
  */
 static pid_t build_behind(struct source_ctx *ctx, const char *scratch,
-			  const struct patch_files *pf, const struct header_result *hr)
+			  const struct patch_files *pf, const struct header_result *hr,
+			  const struct patched_flags *pfl)
 {
 	pid_t pid;
 	size_t i;
@@ -672,7 +759,7 @@ static pid_t build_behind(struct source_ctx *ctx, const char *scratch,
 	for (i = 0; i < pf->nr && !interrupted(); i++) {
 		struct rebuilt r;
 
-		if (!rebuild_patched(ctx, scratch, pf->paths[i], hr, &r))
+		if (!rebuild_patched(ctx, scratch, pf->paths[i], hr, pfl, &r))
 			rebuilt_free(&r);
 	}
 	_exit(0);
@@ -695,12 +782,14 @@ int patch_build(const struct patch_build_opts *o)
 	struct diff *diffs = xcalloc(o->nr_patches, sizeof(*diffs));
 	struct rebuilt *orig = NULL, *patched = NULL;
 	struct objdiff_result *diffres = NULL;
+	struct kp_markers *kps = NULL;
 	struct patch_files pf = { 0 };
 	struct header_result hr = { 0 };
 	struct stages st = { .quiet = o->quiet };
 	struct source_ctx ctx;
 	bool opened = false;
 	char *scratch = NULL, *output = NULL;
+	struct patched_flags pfl = { 0 };
 	size_t i, changed = 0, added = 0, errors = 0;
 	long layouts;
 	int ret = 1, refused = 0;
@@ -763,7 +852,9 @@ int patch_build(const struct patch_build_opts *o)
 
 	orig = xcalloc(pf.nr, sizeof(*orig));
 	patched = xcalloc(pf.nr, sizeof(*patched));
-	behind = build_behind(&ctx, scratch, &pf, &hr);
+	if (kpatch_cflags(o->kpatch_include, &pfl))
+		goto out;
+	behind = build_behind(&ctx, scratch, &pf, &hr, &pfl);
 	for (i = 0; i < pf.nr; i++) {
 		struct rebuild_how how = { .variant = "split", .cflags = SPLIT_CFLAGS };
 
@@ -780,12 +871,14 @@ int patch_build(const struct patch_build_opts *o)
 		interrupt_child(behind);
 		wait_behind(&behind);
 		interrupt_child(0);
-		if (interrupt_check() || rebuild_patched(&ctx, scratch, pf.paths[i], &hr, &patched[i]))
+		if (interrupt_check() ||
+		    rebuild_patched(&ctx, scratch, pf.paths[i], &hr, &pfl, &patched[i]))
 			goto out;
 		stage_end(&st, "building patched", "%s (%s)", pf.paths[i], where(&patched[i]));
 	}
 
 	diffres = xcalloc(pf.nr, sizeof(*diffres));
+	kps = xcalloc(pf.nr, sizeof(*kps));
 	for (i = 0; i < pf.nr; i++) {
 		struct objdiff_result res;
 		size_t j, c = 0, n = 0, d = 0;
@@ -794,6 +887,13 @@ int patch_build(const struct patch_build_opts *o)
 			goto out;
 		if (objdiff(orig[i].object, patched[i].object, pf.paths[i], kernel_version(ctx.srcver), &res))
 			goto out;
+		/* kpatch-macros.h's markers: ignored functions are no findings. */
+		if (kp_markers_read(patched[i].object, pf.paths[i], &kps[i])) {
+			objdiff_release(&res);
+			goto out;
+		}
+		if (kp_markers_apply(&kps[i], pf.paths[i], &res, o->quiet))
+			errors++;
 		for (j = 0; j < res.nr; j++) {
 			c += res.fns[j].change == FN_CHANGED;
 			n += res.fns[j].change == FN_NEW;
@@ -824,7 +924,8 @@ int patch_build(const struct patch_build_opts *o)
 		pr_err("the patches change no function's code: there is nothing to livepatch");
 		goto out;
 	}
-	ret = make_livepatch(o, &ctx, &st, scratch, output, &pf, orig, patched, diffres) ? 1 : 0;
+	ret = make_livepatch(o, &ctx, &st, scratch, output, &pf, orig, patched, diffres, kps) ?
+	      1 : 0;
 out:
 	/* Stopped early: the child's compile is of no use, its scratch directory goes with it. */
 	if (behind > 0)
@@ -834,6 +935,10 @@ out:
 		for (i = 0; i < pf.nr; i++)
 			objdiff_release(&diffres[i]);
 	free(diffres);
+	if (kps)
+		for (i = 0; i < pf.nr; i++)
+			kp_markers_release(&kps[i]);
+	free(kps);
 	if (orig)
 		for (i = 0; i < pf.nr; i++)
 			rebuilt_free(&orig[i]);
@@ -846,6 +951,7 @@ out:
 		remove_tree(scratch);
 	free(scratch);
 	free(output);
+	free(pfl.cflags);
 	patch_files_release(&pf);
 	header_result_release(&hr);
 	for (i = 0; i < (size_t)o->nr_patches; i++)

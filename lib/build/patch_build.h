@@ -17,6 +17,7 @@ struct patch_build_opts {
 	struct source_opts src;
 	const char *kallsyms, *map;	/* the target's symbols, one of the two */
 	const char *output;		/* NULL: livepatch-<first patch's name>.ko */
+	const char *kpatch_include;	/* kpatch-macros.h's directory, for the patched build */
 	bool no_replace;
 	bool quiet;			/* no stage lines and findings */
 	char **patches;
@@ -32,6 +33,12 @@ int patch_build(const struct patch_build_opts *o);
  * status 1 when the change is one a livepatch cannot make.
  */
 int patch_diff_objects(const char *orig, const char *patched, unsigned int kver, bool quiet);
+
+/*
+ * The kpatch-macros.h markers of each object, a line each, after a
+ * "OBJ:" line: exit status 0, 1 when one cannot be read.
+ */
+int patch_kpatch_markers(char *const *objs, int nr);
 
 /*
  * The extracting stage alone: the livepatch's part of one file from its two

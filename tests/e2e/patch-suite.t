@@ -8,8 +8,9 @@
 # insmod, every test, each disabled and unloaded in reverse order.
 # NAME.sections lists sections the livepatch must have, NAME.functions the
 # functions the build must report as changed, NAME.modules the Debian
-# modules its test loads. A test finds in $bug_sites the FILE:LINE of each
-# WARN or BUG the patch adds, in the patched file.
+# modules its test loads, NAME.dmesg lines (EREs) the kernel log must have
+# at the end (an unload hook's message). A test finds in $bug_sites the
+# FILE:LINE of each WARN or BUG the patch adds, in the patched file.
 source "$(dirname "$0")/../lib.sh"
 source "$(dirname "$0")/lib-e2e.sh"
 
@@ -155,6 +156,12 @@ for name in "${built[@]}"; do
 	like "$part" "^klp_wait: $mod transition=0 enabled=1\$" "all at once: $name: enabled, transition done"
 	like "$part" "^loaded test $name: ok\$" "all at once: $name-LOADED.test passes with every livepatch enabled" "$part"
 	like "$part" "^rmmod $name: ok\$" "all at once: $name: disabled and unloaded in reverse order"
+done
+dmesg_part=$(awk '$0 == "== dmesg" {f=1; next} f' "$E2E_OUT")
+for name in "${built[@]}"; do
+	[ -f "$dir/$name.dmesg" ] && while IFS= read -r line; do
+		like "$dmesg_part" "$line" "$name: the kernel log has /$line/"
+	done < "$dir/$name.dmesg"
 done
 unlike "$gout" 'Unknown symbol|not marked as a livepatch|invalid relocation' "no loader complaint"
 e2e_diag_on_fail

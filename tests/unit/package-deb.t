@@ -22,6 +22,7 @@ deb=$(ls "$T"/klp-convert_*.deb 2>/dev/null | head -n 1)
 files=$(dpkg-deb -c "$deb")
 for f in usr/bin/klp-convert usr/bin/klp-symbols usr/bin/klp-check usr/bin/klp-build usr/bin/klp-build-patch usr/bin/klp-source \
 	 usr/include/klp/klp_convert.h usr/include/klp_convert.h \
+	 usr/include/klp/kpatch/kpatch-macros.h usr/include/klp/kpatch/kpatch-syscall.h \
 	 usr/share/man/man1/klp-convert.1.gz usr/share/man/man1/klp-build.1.gz \
 	 usr/share/man/man1/klp-source.1.gz; do
 	like "$files" " \./$f\$" "the package holds /$f"
@@ -33,6 +34,13 @@ dpkg-deb -x "$deb" "$T/root"
 ver=$(cat "$TOP/VERSION")
 is "$(dpkg-deb -f "$deb" Version)" "$ver" "the package's version is VERSION ($ver)"
 is "$("$T/root/usr/bin/klp-convert" --version)" "klp-convert $ver" "the packaged klp-convert --version prints it"
+
+# The packaged klp-build gives its patch mode the packaged kpatch headers.
+mkdir "$T/fake"
+printf '#!/bin/sh\necho "$KLP_KPATCH_INCLUDE"\n' > "$T/fake/klp-build-patch"
+chmod +x "$T/fake/klp-build-patch"
+is "$(KLP_BIN=$T/fake KLP_KPATCH_INCLUDE= "$T/root/usr/bin/klp-build" --kpatch-markers x.o)" \
+	"$T/root/usr/include/klp/kpatch" "the packaged klp-build finds the packaged kpatch-macros.h"
 
 lint=$(lintian --tag-display-limit 0 --fail-on error "$deb" 2>&1)
 rc=$?
