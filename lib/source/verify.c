@@ -14,6 +14,7 @@
 #include "elf/decompress.h"
 #include "elf/elf_file.h"
 #include "elf/elf_input.h"
+#include "elf/jump_sites.h"
 #include "source/verify.h"
 
 /* One function of the target. */
@@ -369,108 +370,14 @@ static const char *base_name(const char *path)
 	return s ? s + 1 : path;
 }
 
-/* A static-branch site of the object that objtool NOPs at the final link. */
-struct jl_site {
-	size_t sec;
-	uint64_t off;
-};
-
 struct cmp {
 	const struct arch *arch;
 	struct verify_vmlinux *vm;
 	struct elf_file *ko;
 	const struct arch *ko_arch;
-	struct jl_site *sites;		/* sorted by section, then offset */
-	size_t nr_sites;
+	/* The static branches objtool NOPs at the final link: jmp here, NOP there. */
+	struct jump_sites jumps;
 };
-
-static int site_cmp(const void *a, const void *b)
-{
-	const struct jl_site *x = a, *y = b;
-
-	if (x->sec != y->sec)
-		return x->sec < y->sec ? -1 : 1;
-	return x->off < y->off ? -1 : x->off > y->off;
-}
-
-/*
- * The sites of the object's __jump_table entries whose key asks objtool
- * for a NOP. Where objtool runs on the linked vmlinux or module only, the
- * object keeps the compiler's jmp there and the target has the NOP.
- */
-static void jump_sites(struct cmp *c, struct elf_file *obj)
-{
-	const struct jump_label_rule *jl = c->arch ? c->arch->jump_label : NULL;
-	struct section *sec;
-	size_t i, alloc = 0;
-
-	if (!jl)
-		return;
-	for_each_section(obj, sec, i) {
-		const struct reloc **code, **key;
-		size_t n, k;
-
-		if (strcmp(sec->name, "__jump_table") || !sec->rela)
-			continue;
-		n = sec->size / jl->entry_size;
-		code = xcalloc(n + 1, sizeof(*code));
-		key = xcalloc(n + 1, sizeof(*key));
-		for (k = 0; k < sec->rela->nr_relocs; k++) {
-			const struct reloc *r = &sec->rela->relocs[k];
-			size_t e = r->offset / jl->entry_size, at = r->offset % jl->entry_size;
-
-			if (e >= n)
-				continue;
-			if (at == jl->code_off)
-				code[e] = r;
-			else if (at == jl->key_off)
-				key[e] = r;
-		}
-		for (k = 0; k < n; k++) {
-			const struct symbol *cs = code[k] ? code[k]->sym : NULL;
-			const struct symbol *ks = key[k] ? key[k]->sym : NULL;
-			uint64_t flags;
-
-			if (!cs || !cs->sec || !ks)
-				continue;
-			/* A key of this object: its address is part of the sum. */
-			flags = (ks->sec ? ks->sym.st_value : 0) + (uint64_t)key[k]->addend;
-			if (!(flags & jl->nop_flag))
-				continue;
-			grow_array(&c->sites, &alloc, c->nr_sites + 1, sizeof(*c->sites));
-			c->sites[c->nr_sites].sec = cs->sec->idx;
-			c->sites[c->nr_sites++].off = cs->sym.st_value + (uint64_t)code[k]->addend;
-		}
-		free(code);
-		free(key);
-	}
-	if (c->nr_sites)
-		qsort(c->sites, c->nr_sites, sizeof(*c->sites), site_cmp);
-}
-
-/*
- * The length of the site at off of the function's section, when ours has
- * the jmp there and theirs the NOP objtool writes instead; 0 otherwise.
- */
-static unsigned int jump_site_nop(const struct cmp *c, const struct symbol *sym, uint64_t off,
-				  const unsigned char *ours, const unsigned char *theirs,
-				  uint64_t n)
-{
-	const struct jump_label_rule *jl = c->arch->jump_label;
-	struct jl_site key = { sym->sec->idx, sym->sym.st_value + off };
-	size_t i;
-
-	if (!c->nr_sites || !bsearch(&key, c->sites, c->nr_sites, sizeof(key), site_cmp))
-		return 0;
-	for (i = 0; i < jl->nr_forms; i++) {
-		const struct jump_label_form *f = &jl->forms[i];
-
-		if (off + f->len <= n && ours[off] == f->opcode &&
-		    !memcmp(theirs + off, f->nop, f->len))
-			return f->len;
-	}
-	return 0;
-}
 
 /*
  * -1: the candidate cannot be read; 0: identical; otherwise the first
@@ -502,7 +409,8 @@ static long long compare(const struct cmp *c, const struct symbol *sym,
 		if (mask[i] || (tmask && tmask[i]) || ours[i] == theirs[i])
 			continue;
 		/* A jmp differs from a NOP in its first byte: i is the site. */
-		len = jump_site_nop(c, sym, i, ours, theirs, n);
+		len = jump_sites_nop(&c->jumps, sym->sec->idx, sym->sym.st_value + i, ours, theirs,
+				     i, n);
 		if (len) {
 			(*nops)++;
 			i += len - 1;
@@ -693,7 +601,7 @@ int verify_object(const char *object, const char *path, struct verify_vmlinux *v
 		c.vm = vm;
 		t = &vm->t;
 	}
-	jump_sites(&c, obj);
+	jump_sites_read(&c.jumps, obj, c.arch);
 	for_each_symbol(obj, sym, i) {
 		if (GELF_ST_TYPE(sym->sym.st_info) != STT_FUNC || !sym->sec || !sym->sym.st_size ||
 		    !sym->sec->data || sym->sym.st_value + sym->sym.st_size > sym->sec->size)
@@ -701,7 +609,7 @@ int verify_object(const char *object, const char *path, struct verify_vmlinux *v
 		res->total++;
 		verify_one(&c, t, file, sym, res);
 	}
-	free(c.sites);
+	jump_sites_free(&c.jumps);
 	target_free(&modt);
 	elf_close(mod);
 	elf_close(obj);
