@@ -26,6 +26,9 @@
 #                               console and output as TAP diagnostics
 #   e2e_diag_on_fail            the same, only if a check failed since the boot
 #   e2e_sample NAME             scratch copy of samples/NAME
+#   e2e_patch_setup             klp-build's patch mode on the kernel under test:
+#                               sets rel, kdir, tarball, ks, cache, KB and tree
+#                               (klp-source's extracted tree), or skip_all
 #   e2e_klp_build LOG ARGS...   scripts/klp-build -k <Debian kdir> ARGS
 #   e2e_make LOG DIR            plain Kbuild build of DIR
 #   e2e_target_ko               build klp_tgt, set TARGET_KO (TAP assertion)
@@ -324,6 +327,22 @@ e2e_source_tarball() {
 	done
 	echo "no linux-source tarball of version $debver (scripts/install-deps installs it)"
 	return 1
+}
+
+e2e_patch_setup() {
+	local obj
+	rel=$(e2e_release) || skip_all "no Debian kernel"
+	kdir=$(e2e_kdir)
+	tarball=$(e2e_source_tarball) || skip_all "$tarball"
+	ks=$(e2e_kallsyms) || skip_all "no kallsyms dump of $rel"
+	cache=$E2E_CACHE/source
+	KB=$TOP/scripts/klp-build
+	# The tree klp-source extracts (once), found through the object it keeps for a file.
+	obj=$(klp-source -q -k "$kdir" -s "$tarball" --cache "$cache" fs/proc/cmdline.c) ||
+		skip_all "klp-source cannot rebuild fs/proc/cmdline.c"
+	obj=${obj#fs/proc/cmdline.c: }
+	tree=${obj%%/obj/*}/tree
+	[ -f "$tree/fs/proc/cmdline.c" ] || skip_all "no extracted tree at $tree"
 }
 
 # The -dbg package's vmlinux of the kernel under test (with .symtab and

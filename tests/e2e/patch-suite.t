@@ -14,12 +14,7 @@
 source "$(dirname "$0")/../lib.sh"
 source "$(dirname "$0")/lib-e2e.sh"
 
-rel=$(e2e_release) || skip_all "no Debian kernel"
-kdir=$(e2e_kdir)
-tarball=$(e2e_source_tarball) || skip_all "$tarball"
-ks=$(e2e_kallsyms) || skip_all "no kallsyms dump of $rel"
-cache=$E2E_CACHE/source
-KB=$TOP/scripts/klp-build
+e2e_patch_setup
 dir=$(cd "$(dirname "$0")/patches" 2>/dev/null && pwd) || skip_all "no tests/e2e/patches"
 
 mkdir -p "$T/ko" "$T/run" "$T/bs"
@@ -65,7 +60,6 @@ for p in "$dir"/*.patch; do
 		if [ "$rc" -eq 0 ] && [ -f "$T/ko/livepatch-$name.ko" ]; then
 			pass "$name: livepatch built ($secs s): $fns"
 			built+=("$name")
-			tree=$(printf '%s\n' "$out" | sed -n 's/^  source  *\([^ ]*\) .*/\1/p')
 			bugs[$name]=$(bug_sites "$p" "$tree")
 		else
 			fail "$name: livepatch built" "rc=$rc" "$err"

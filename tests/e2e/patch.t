@@ -12,19 +12,7 @@
 source "$(dirname "$0")/../lib.sh"
 source "$(dirname "$0")/lib-e2e.sh"
 
-rel=$(e2e_release) || skip_all "no Debian kernel"
-kdir=$(e2e_kdir)
-tarball=$(e2e_source_tarball) || skip_all "$tarball"
-ks=$(e2e_kallsyms) || skip_all "no kallsyms dump of $rel"
-cache=$E2E_CACHE/source
-KB=$TOP/scripts/klp-build
-
-# The tree klp-source extracts (once) and the object it keeps for a file.
-obj=$(klp-source -q -k "$kdir" -s "$tarball" --cache "$cache" fs/proc/cmdline.c) ||
-	skip_all "klp-source cannot rebuild fs/proc/cmdline.c"
-obj=${obj#fs/proc/cmdline.c: }
-tree=${obj%%/obj/*}/tree
-[ -f "$tree/fs/proc/cmdline.c" ] || skip_all "no extracted tree at $tree"
+e2e_patch_setup
 
 # fix NAME FILE SED: a patch made as a developer would, a/ b/ from diff -u.
 fix() {
